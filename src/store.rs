@@ -1,0 +1,1 @@
+//! The on-disk history cache: one file per coin in the user data dir.
