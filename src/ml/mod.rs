@@ -1,4 +1,19 @@
-//! Labels, chronological splits, the scaler, the forests and the model store.
+//! Labels, chronological splits, the scaler, the forests, metrics and the
+//! model store.
+
+pub mod dataset;
+pub mod forest;
+pub mod metrics;
+pub mod model_store;
+pub mod scaler;
+pub mod split;
+mod train;
+
+pub use dataset::GemRule;
+pub use forest::{Forest, ForestParams};
+pub use model_store::{ModelStore, ModelStoreError};
+pub use scaler::Scaler;
+pub use train::{train, CoinPrediction, ModelSet, TrainError, TrainSettings};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -7,18 +22,36 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ModelReport {
     pub trained_at: DateTime<Utc>,
+    /// First and last day of the rows the final models were fit on.
     pub data_start: Option<NaiveDate>,
     pub data_end: Option<NaiveDate>,
+    /// First day of the held-out test period the metrics come from.
+    pub test_start: Option<NaiveDate>,
     pub coins: Vec<String>,
     pub feature_names: Vec<String>,
     pub schema_hash: u64,
+    pub price_params: Option<ForestParams>,
+    pub gem_params: Option<ForestParams>,
+    /// Rows used for the out-of-sample evaluation.
     pub train_rows: usize,
     pub test_rows: usize,
+    /// Rows the final price model was fit on (training and test periods together).
+    pub final_rows: usize,
     pub price_metrics: Vec<Metric>,
     pub gem_metrics: Vec<Metric>,
+    /// Why the gem detector was not trained, when it was not.
+    pub gem_unavailable: Option<String>,
+    /// Warnings a reader should see before trusting the metrics.
+    pub warnings: Vec<String>,
 }
 
-/// One out-of-sample figure next to the same figure for a baseline.
+impl ModelReport {
+    pub fn has_gem_model(&self) -> bool {
+        self.gem_unavailable.is_none()
+    }
+}
+
+/// One out-of-sample figure next to the same figure for its baselines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
     pub name: String,

@@ -1,0 +1,222 @@
+//! The model files in the user data dir and their `metadata.json`.
+//!
+//! A set is `scaler.bin`, `price_model.bin`, optionally `gem_detector.bin`,
+//! and `metadata.json`, written in that order, metadata last. Each binary
+//! file stores the set id (the training time in milliseconds), so a set
+//! mixed from two training runs, as a crash between two writes could leave,
+//! is detected. Before a new set is written the current one is copied to
+//! `previous/`.
+
+use super::forest::Forest;
+use super::scaler::Scaler;
+use super::train::ModelSet;
+use super::ModelReport;
+use crate::binfile::{self, BinFileError, FileKind};
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const SCALER: (&str, FileKind) = (
+    "scaler.bin",
+    FileKind {
+        tag: *b"SCAL",
+        version: 1,
+    },
+);
+const PRICE: (&str, FileKind) = (
+    "price_model.bin",
+    FileKind {
+        tag: *b"PRCE",
+        version: 1,
+    },
+);
+const GEM: (&str, FileKind) = (
+    "gem_detector.bin",
+    FileKind {
+        tag: *b"GEMD",
+        version: 1,
+    },
+);
+const METADATA: &str = "metadata.json";
+const PREVIOUS: &str = "previous";
+
+/// A model body with the id of the set it belongs to.
+#[derive(Serialize, Deserialize)]
+struct Stored<T> {
+    set_id: i64,
+    value: T,
+}
+
+/// Why a saved model set cannot be used; every case leads to retraining.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelStoreError {
+    #[error("no saved models in {dir}")]
+    NotFound { dir: PathBuf },
+    #[error("{path} is not valid model metadata: {message}")]
+    BadMetadata { path: PathBuf, message: String },
+    #[error("saved models use feature schema {found:016x}, this build uses {expected:016x}")]
+    OtherSchema { found: u64, expected: u64 },
+    #[error(transparent)]
+    File(#[from] BinFileError),
+    #[error("{path} belongs to another training run than metadata.json (partial save)")]
+    MixedSet { path: PathBuf },
+    #[error("could not write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The models folder in the user data dir.
+#[derive(Debug, Clone)]
+pub struct ModelStore {
+    dir: PathBuf,
+}
+
+impl ModelStore {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Reads only `metadata.json`, for listing models without loading them.
+    pub fn read_report(&self) -> Result<ModelReport, ModelStoreError> {
+        let path = self.dir.join(METADATA);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ModelStoreError::NotFound {
+                    dir: self.dir.clone(),
+                })
+            }
+            Err(error) => {
+                return Err(ModelStoreError::BadMetadata {
+                    path,
+                    message: error.to_string(),
+                })
+            }
+        };
+        serde_json::from_str(&text).map_err(|error| ModelStoreError::BadMetadata {
+            path,
+            message: error.to_string(),
+        })
+    }
+
+    /// Loads the saved set, checking the schema and that all files belong together.
+    pub fn load(&self, expected_schema: u64) -> Result<ModelSet, ModelStoreError> {
+        let report = self.read_report()?;
+        if report.schema_hash != expected_schema {
+            return Err(ModelStoreError::OtherSchema {
+                found: report.schema_hash,
+                expected: expected_schema,
+            });
+        }
+        let set_id = report.trained_at.timestamp_millis();
+
+        let scaler: Scaler = self.read_part(SCALER, expected_schema, set_id)?;
+        let price: Forest = self.read_part(PRICE, expected_schema, set_id)?;
+        let gem: Option<Forest> = if report.has_gem_model() {
+            Some(self.read_part(GEM, expected_schema, set_id)?)
+        } else {
+            None
+        };
+        Ok(ModelSet {
+            scaler,
+            price,
+            gem,
+            report,
+        })
+    }
+
+    fn read_part<T: serde::de::DeserializeOwned>(
+        &self,
+        (name, kind): (&str, FileKind),
+        schema: u64,
+        set_id: i64,
+    ) -> Result<T, ModelStoreError> {
+        let path = self.dir.join(name);
+        let stored: Stored<T> = binfile::read(&path, kind, schema)?;
+        if stored.set_id != set_id {
+            return Err(ModelStoreError::MixedSet { path });
+        }
+        Ok(stored.value)
+    }
+
+    /// Saves `models`, keeping the current set in `previous/` first.
+    pub fn save(&self, models: &ModelSet) -> Result<(), ModelStoreError> {
+        fs::create_dir_all(&self.dir).map_err(|source| ModelStoreError::Write {
+            path: self.dir.clone(),
+            source,
+        })?;
+        self.keep_previous()?;
+
+        let schema = models.report.schema_hash;
+        let set_id = models.report.trained_at.timestamp_millis();
+        self.write_part(SCALER, schema, set_id, &models.scaler)?;
+        self.write_part(PRICE, schema, set_id, &models.price)?;
+        let gem_path = self.dir.join(GEM.0);
+        match &models.gem {
+            Some(gem) => self.write_part(GEM, schema, set_id, gem)?,
+            None => remove_if_present(&gem_path)?,
+        }
+
+        let metadata_path = self.dir.join(METADATA);
+        let json = serde_json::to_vec_pretty(&models.report).map_err(|error| {
+            ModelStoreError::BadMetadata {
+                path: metadata_path.clone(),
+                message: error.to_string(),
+            }
+        })?;
+        binfile::write_atomic(&metadata_path, &json).map_err(|source| ModelStoreError::Write {
+            path: metadata_path,
+            source,
+        })
+    }
+
+    fn write_part<T: Serialize>(
+        &self,
+        (name, kind): (&str, FileKind),
+        schema: u64,
+        set_id: i64,
+        value: &T,
+    ) -> Result<(), ModelStoreError> {
+        let stored = Stored { set_id, value };
+        Ok(binfile::write(&self.dir.join(name), kind, schema, &stored)?)
+    }
+
+    /// Copies the current files to `previous/`, replacing what was there.
+    fn keep_previous(&self) -> Result<(), ModelStoreError> {
+        let previous = self.dir.join(PREVIOUS);
+        for name in [SCALER.0, PRICE.0, GEM.0, METADATA] {
+            let source = self.dir.join(name);
+            if !source.exists() {
+                continue;
+            }
+            let target = previous.join(name);
+            let bytes = fs::read(&source).map_err(|source_error| ModelStoreError::Write {
+                path: source.clone(),
+                source: source_error,
+            })?;
+            binfile::write_atomic(&target, &bytes).map_err(|source| ModelStoreError::Write {
+                path: target,
+                source,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn remove_if_present(path: &Path) -> Result<(), ModelStoreError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(ModelStoreError::Write {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
