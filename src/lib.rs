@@ -7,10 +7,14 @@
 
 pub mod analysis;
 pub mod binfile;
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod features;
 pub mod market;
+pub mod logging;
 pub mod ml;
+pub mod report;
 pub mod store;
 pub mod tui;

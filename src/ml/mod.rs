@@ -52,10 +52,37 @@ impl ModelReport {
 }
 
 /// One out-of-sample figure next to the same figure for its baselines.
+/// Values are NaN where a metric is undefined (stored as `null` in JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
     pub name: String,
+    #[serde(with = "nan_as_null")]
     pub model: f64,
     /// Baseline name and its value on the same rows.
-    pub baselines: Vec<(String, f64)>,
+    pub baselines: Vec<Baseline>,
+}
+
+/// A naive prediction's value of a metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub name: String,
+    #[serde(with = "nan_as_null")]
+    pub value: f64,
+}
+
+/// JSON has no NaN: write it as `null` and read `null` back as NaN.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        if value.is_finite() {
+            serializer.serialize_f64(*value)
+        } else {
+            serializer.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+    }
 }

@@ -2,9 +2,10 @@
 //!
 //! A set is `scaler.bin`, `price_model.bin`, optionally `gem_detector.bin`,
 //! and `metadata.json`, written in that order, metadata last. Each binary
-//! file stores the set id (the training time in milliseconds), so a set
-//! mixed from two training runs, as a crash between two writes could leave,
-//! is detected. Before a new set is written the current one is copied to
+//! file stores the set id (the training time in milliseconds) and the CRC-32
+//! of the metadata bytes, so a set mixed from two training runs, as a crash
+//! between two writes could leave, and a damaged `metadata.json` are both
+//! detected. Before a new set is written the current one is copied to
 //! `previous/`.
 
 use super::forest::Forest;
@@ -40,11 +41,20 @@ const GEM: (&str, FileKind) = (
 const METADATA: &str = "metadata.json";
 const PREVIOUS: &str = "previous";
 
-/// A model body with the id of the set it belongs to.
+/// A model body with the identity of the set it belongs to.
 #[derive(Serialize, Deserialize)]
 struct Stored<T> {
     set_id: i64,
+    /// CRC-32 of the `metadata.json` bytes written with this set.
+    metadata_crc: u32,
     value: T,
+}
+
+/// What every part of one set must agree on.
+#[derive(Clone, Copy)]
+struct SetIdentity {
+    set_id: i64,
+    metadata_crc: u32,
 }
 
 /// Why a saved model set cannot be used; every case leads to retraining.
@@ -58,7 +68,7 @@ pub enum ModelStoreError {
     OtherSchema { found: u64, expected: u64 },
     #[error(transparent)]
     File(#[from] BinFileError),
-    #[error("{path} belongs to another training run than metadata.json (partial save)")]
+    #[error("{path} does not match metadata.json: another training run or a damaged metadata file")]
     MixedSet { path: PathBuf },
     #[error("could not write {path}: {source}")]
     Write {
@@ -85,9 +95,14 @@ impl ModelStore {
 
     /// Reads only `metadata.json`, for listing models without loading them.
     pub fn read_report(&self) -> Result<ModelReport, ModelStoreError> {
+        self.read_metadata().map(|(report, _)| report)
+    }
+
+    /// Reads and parses `metadata.json`, returning the report and its CRC-32.
+    fn read_metadata(&self) -> Result<(ModelReport, u32), ModelStoreError> {
         let path = self.dir.join(METADATA);
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 return Err(ModelStoreError::NotFound {
                     dir: self.dir.clone(),
@@ -100,27 +115,31 @@ impl ModelStore {
                 })
             }
         };
-        serde_json::from_str(&text).map_err(|error| ModelStoreError::BadMetadata {
+        let report = serde_json::from_slice(&bytes).map_err(|error| ModelStoreError::BadMetadata {
             path,
             message: error.to_string(),
-        })
+        })?;
+        Ok((report, crc32fast::hash(&bytes)))
     }
 
     /// Loads the saved set, checking the schema and that all files belong together.
     pub fn load(&self, expected_schema: u64) -> Result<ModelSet, ModelStoreError> {
-        let report = self.read_report()?;
+        let (report, metadata_crc) = self.read_metadata()?;
         if report.schema_hash != expected_schema {
             return Err(ModelStoreError::OtherSchema {
                 found: report.schema_hash,
                 expected: expected_schema,
             });
         }
-        let set_id = report.trained_at.timestamp_millis();
+        let identity = SetIdentity {
+            set_id: report.trained_at.timestamp_millis(),
+            metadata_crc,
+        };
 
-        let scaler: Scaler = self.read_part(SCALER, expected_schema, set_id)?;
-        let price: Forest = self.read_part(PRICE, expected_schema, set_id)?;
+        let scaler: Scaler = self.read_part(SCALER, expected_schema, identity)?;
+        let price: Forest = self.read_part(PRICE, expected_schema, identity)?;
         let gem: Option<Forest> = if report.has_gem_model() {
-            Some(self.read_part(GEM, expected_schema, set_id)?)
+            Some(self.read_part(GEM, expected_schema, identity)?)
         } else {
             None
         };
@@ -136,11 +155,11 @@ impl ModelStore {
         &self,
         (name, kind): (&str, FileKind),
         schema: u64,
-        set_id: i64,
+        identity: SetIdentity,
     ) -> Result<T, ModelStoreError> {
         let path = self.dir.join(name);
         let stored: Stored<T> = binfile::read(&path, kind, schema)?;
-        if stored.set_id != set_id {
+        if stored.set_id != identity.set_id || stored.metadata_crc != identity.metadata_crc {
             return Err(ModelStoreError::MixedSet { path });
         }
         Ok(stored.value)
@@ -154,16 +173,6 @@ impl ModelStore {
         })?;
         self.keep_previous()?;
 
-        let schema = models.report.schema_hash;
-        let set_id = models.report.trained_at.timestamp_millis();
-        self.write_part(SCALER, schema, set_id, &models.scaler)?;
-        self.write_part(PRICE, schema, set_id, &models.price)?;
-        let gem_path = self.dir.join(GEM.0);
-        match &models.gem {
-            Some(gem) => self.write_part(GEM, schema, set_id, gem)?,
-            None => remove_if_present(&gem_path)?,
-        }
-
         let metadata_path = self.dir.join(METADATA);
         let json = serde_json::to_vec_pretty(&models.report).map_err(|error| {
             ModelStoreError::BadMetadata {
@@ -171,6 +180,19 @@ impl ModelStore {
                 message: error.to_string(),
             }
         })?;
+        let schema = models.report.schema_hash;
+        let identity = SetIdentity {
+            set_id: models.report.trained_at.timestamp_millis(),
+            metadata_crc: crc32fast::hash(&json),
+        };
+
+        self.write_part(SCALER, schema, identity, &models.scaler)?;
+        self.write_part(PRICE, schema, identity, &models.price)?;
+        let gem_path = self.dir.join(GEM.0);
+        match &models.gem {
+            Some(gem) => self.write_part(GEM, schema, identity, gem)?,
+            None => remove_if_present(&gem_path)?,
+        }
         binfile::write_atomic(&metadata_path, &json).map_err(|source| ModelStoreError::Write {
             path: metadata_path,
             source,
@@ -181,10 +203,14 @@ impl ModelStore {
         &self,
         (name, kind): (&str, FileKind),
         schema: u64,
-        set_id: i64,
+        identity: SetIdentity,
         value: &T,
     ) -> Result<(), ModelStoreError> {
-        let stored = Stored { set_id, value };
+        let stored = Stored {
+            set_id: identity.set_id,
+            metadata_crc: identity.metadata_crc,
+            value,
+        };
         Ok(binfile::write(&self.dir.join(name), kind, schema, &stored)?)
     }
 

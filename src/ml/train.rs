@@ -6,7 +6,7 @@ use super::forest::{Forest, ForestError, ForestParams};
 use super::metrics;
 use super::scaler::Scaler;
 use super::split::chronological_split;
-use super::{Metric, ModelReport};
+use super::{Baseline, Metric, ModelReport};
 use crate::features::{self, FeatureTable};
 use crate::market::History;
 use chrono::{NaiveDate, Utc};
@@ -274,8 +274,14 @@ fn price_metrics(
         name: name.to_string(),
         model: metric(&predicted),
         baselines: vec![
-            ("zero return".to_string(), metric(&zero)),
-            ("7-day momentum".to_string(), metric(&momentum)),
+            Baseline {
+                name: "zero return".to_string(),
+                value: metric(&zero),
+            },
+            Baseline {
+                name: "7-day momentum".to_string(),
+                value: metric(&momentum),
+            },
         ],
     };
     Ok(vec![
@@ -314,8 +320,14 @@ fn gem_metrics(
         name: name.to_string(),
         model: metric(&scores),
         baselines: vec![
-            ("base rate".to_string(), metric(&constant)),
-            ("random ranking".to_string(), metric(&random)),
+            Baseline {
+                name: "base rate".to_string(),
+                value: metric(&constant),
+            },
+            Baseline {
+                name: "random ranking".to_string(),
+                value: metric(&random),
+            },
         ],
     };
     Ok(vec![
