@@ -26,7 +26,7 @@ pub struct AppOptions {
     pub stale_after: TimeDelta,
     pub keys: KeyBindings,
     pub theme: Theme,
-    /// Where favourites are saved; `None` keeps them in memory only.
+    /// Favourites file path. `None` keeps favourites in memory only.
     pub favorites_path: Option<PathBuf>,
 }
 
@@ -42,7 +42,7 @@ impl Default for AppOptions {
     }
 }
 
-/// What has the keyboard: the table, the filter prompt or an overlay.
+/// Input mode: the table, the filter prompt or an overlay receives keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Normal,
@@ -79,7 +79,7 @@ pub struct LastError {
     pub message: String,
 }
 
-/// How old the market data on screen is.
+/// Age of the market data on screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DataAge {
     /// No market data has arrived yet.
@@ -295,7 +295,7 @@ impl App {
         self.last_error.as_ref()
     }
 
-    /// The newest notice, if any.
+    /// Returns the newest notice.
     pub fn notice(&self) -> Option<&str> {
         self.notices.last().map(String::as_str)
     }
@@ -309,8 +309,8 @@ impl App {
         !self.coins.is_empty() || !self.scored.is_empty() || self.as_of.is_some()
     }
 
-    /// How old the data is at `now`. In snapshot mode the snapshot's last
-    /// day stands in for now, so snapshot data is never stale.
+    /// Computes the data age at `now`. In snapshot mode the snapshot's last
+    /// day is treated as now, so snapshot data is never stale.
     pub fn data_age(&self, now: DateTime<Utc>) -> DataAge {
         let (Some(origin), Some(as_of)) = (&self.origin, self.as_of) else {
             return DataAge::Waiting;
@@ -335,12 +335,12 @@ impl App {
         self.report.as_ref().map(|report| now - report.trained_at)
     }
 
-    /// The rows of the current view after the filter, in sort order.
+    /// Returns the rows of the current view after the filter, in sort order.
     pub fn visible_rows(&self) -> Vec<Row<'_>> {
         self.rows_for(self.view)
     }
 
-    /// The rows of `view` after the filter, in that view's sort order.
+    /// Returns the rows of `view` after the filter, in that view's sort order.
     pub fn rows_for(&self, view: View) -> Vec<Row<'_>> {
         self.collect_rows(view, &self.filter.to_lowercase())
     }
@@ -374,12 +374,12 @@ impl App {
         self.selected
     }
 
-    /// The selected row, if the view has any rows.
+    /// Returns the selected row, if the view has any rows.
     pub fn selected_row(&self) -> Option<Row<'_>> {
         self.visible_rows().get(self.selected).copied()
     }
 
-    /// Why the current view has no rows, for the empty-table message.
+    /// Explains why the current view has no rows, for the empty-table message.
     pub fn empty_reason(&self) -> String {
         if !self.filter.is_empty() && !self.collect_rows(self.view, "").is_empty() {
             return format!("no coin matches the filter \"{}\"", self.filter);

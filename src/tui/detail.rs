@@ -53,8 +53,8 @@ pub fn detail_series(history: &History) -> DetailSeries {
 }
 
 // TODO: call `crate::features::indicators::{sma, rsi, macd}` here once the
-// features module provides them; until then the detail view shows prices
-// only and says that indicators are unavailable.
+// features module provides them. Until then the detail view draws prices
+// only and its RSI and MACD panels read that indicators are unavailable.
 fn add_indicators(series: &mut DetailSeries, closes: &[f64], start: usize) {
     let _ = (closes, start);
     series.indicators_available = false;

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// Why the favourites file could not be read or written.
+/// Error reading or writing the favourites file.
 #[derive(Debug, thiserror::Error)]
 pub enum FavoritesError {
     #[error("favourites file {path} could not be read: {source}; starting with no favourites")]
@@ -39,9 +39,9 @@ pub struct Favorites {
 }
 
 impl Favorites {
-    /// Reads the favourites file. A missing file is an empty set; an
-    /// unreadable or corrupt file is an error that the caller shows as a
-    /// notice before continuing with [`Favorites::default`].
+    /// Reads the favourites file. A missing file is an empty set. An
+    /// unreadable or corrupt file is an error, which the caller shows as a
+    /// notice before it continues with [`Favorites::default`].
     pub fn load(path: &Path) -> Result<Self, FavoritesError> {
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,

@@ -1,6 +1,7 @@
 //! Number, percentage and age formatting for table cells.
 //!
-//! Every formatter returns "—" for a missing or non-finite value, so a table
+//! Every formatter of an optional value returns "—" for a missing or
+//! non-finite value, so a table
 //! never shows `NaN` or an empty cell where the source had no data.
 
 use chrono::TimeDelta;

@@ -6,8 +6,8 @@ use crate::engine::Command;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 impl App {
-    /// Handles one key press. Returns the command the engine must run, if
-    /// any; navigation, sorting, filtering and favourites change the app here.
+    /// Handles one key press and returns the command the engine must run,
+    /// if any. Navigation, sorting, filtering and favourites change the app here.
     pub fn handle_key(&mut self, key: KeyEvent) -> Option<Command> {
         if key.kind == KeyEventKind::Release {
             return None;
@@ -112,9 +112,7 @@ impl App {
     }
 
     fn toggle_favorite(&mut self) -> Option<Command> {
-        let Some(id) = self.selected_row().map(|row| row.coin.id.clone()) else {
-            return None;
-        };
+        let id = self.selected_row().map(|row| row.coin.id.clone())?;
         self.favorites.toggle(&id);
 
         if let Some(path) = self.options.favorites_path.clone() {

@@ -180,7 +180,7 @@ const TABLE: &[ActionInfo] = &[
 ];
 
 impl Action {
-    /// Every action in table order.
+    /// Returns every action in table order.
     pub fn all() -> impl Iterator<Item = Action> {
         TABLE.iter().map(|info| info.action)
     }
@@ -193,7 +193,7 @@ impl Action {
             .unwrap_or(&TABLE[0])
     }
 
-    /// The name used in the `[keys]` config table, such as `next_view`.
+    /// Returns the name used in the `[keys]` config table, such as `next_view`.
     pub fn name(self) -> &'static str {
         self.info().name
     }
@@ -361,7 +361,7 @@ impl fmt::Display for Key {
     }
 }
 
-/// Why a `[keys]` table could not be used.
+/// Error in a `[keys]` table.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyBindingError {
     #[error("unknown action {name:?} in [keys]; valid actions are: {valid}")]
@@ -393,9 +393,9 @@ enum KeyList {
 
 /// The active key table: the defaults with any `[keys]` overrides applied.
 ///
-/// Deserializes from a TOML table mapping action names to a key string or a
-/// list of key strings, such as `refresh = "F5"`; an action that is listed
-/// replaces all its default keys.
+/// Deserializes from a TOML table that maps action names to a key string or
+/// a list of key strings, such as `refresh = "F5"`. An action that is listed
+/// loses all its default keys.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(try_from = "BTreeMap<String, KeyList>")]
 pub struct KeyBindings {
@@ -465,7 +465,7 @@ impl KeyBindings {
         toml::from_str(text)
     }
 
-    /// The action bound to a key event, if any.
+    /// Looks up the action bound to a key event.
     pub fn action_for(&self, event: &KeyEvent) -> Option<Action> {
         self.bindings
             .iter()
@@ -473,7 +473,7 @@ impl KeyBindings {
             .map(|(action, _)| *action)
     }
 
-    /// The keys bound to an action, in the order they were configured.
+    /// Returns the keys bound to an action, in the order they were configured.
     pub fn keys_for(&self, action: Action) -> &[Key] {
         self.bindings
             .iter()
@@ -482,7 +482,7 @@ impl KeyBindings {
             .unwrap_or(&[])
     }
 
-    /// The keys of an action joined for display, such as `↑/k`.
+    /// Joins the keys of an action for display, such as `↑/k`.
     pub fn label(&self, action: Action) -> String {
         let keys = self.keys_for(action);
         if keys.is_empty() {
@@ -494,7 +494,7 @@ impl KeyBindings {
             .join("/")
     }
 
-    /// Every action with its keys, in table order, for the help overlay.
+    /// Returns every action with its keys, in table order, for the help overlay.
     pub fn entries(&self) -> impl Iterator<Item = (Action, &[Key])> {
         self.bindings
             .iter()

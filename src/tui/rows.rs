@@ -1,5 +1,5 @@
-//! Which coins a view lists and in what order: view membership, the text
-//! filter and the sort, as pure functions over the app's data.
+//! Row selection and order for each view: view membership, the text filter
+//! and the sort, as pure functions over the app's data.
 
 use crate::analysis::ScoredCoin;
 use crate::market::Coin;

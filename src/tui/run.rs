@@ -42,8 +42,9 @@ where
     Ok(())
 }
 
-/// The loop behind [`run`], with the input stream and clock as parameters
-/// so that tests can script keys and fix the time. Returns the final state.
+/// Runs the loop behind [`run`] with the input stream and clock as
+/// parameters, so that tests can script keys and fix the time. Returns the
+/// final state.
 pub async fn run_with_input<B, S, C>(
     terminal: &mut Terminal<B>,
     mut app: App,

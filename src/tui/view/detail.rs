@@ -57,11 +57,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 fn draw_price(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme) {
-    let datasets = vec![
+    // Empty lines are left out so the legend lists only what is drawn.
+    let datasets = [
         line("close", &series.closes, theme.accent),
         line("SMA 20", &series.sma_20, Color::Yellow),
         line("SMA 50", &series.sma_50, Color::Magenta),
-    ];
+    ]
+    .into_iter()
+    .zip([&series.closes, &series.sma_20, &series.sma_50])
+    .filter(|(_, data)| !data.is_empty())
+    .map(|(dataset, _)| dataset)
+    .collect();
     let days = match (series.first_day, series.last_day) {
         (Some(first), Some(last)) => format!(" Price · {first} to {last} "),
         _ => " Price ".to_string(),
@@ -70,6 +76,7 @@ fn draw_price(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Them
     let chart = Chart::new(datasets)
         .block(Block::bordered().title(days).title_style(theme.title()))
         .legend_position(Some(LegendPosition::TopLeft))
+        .hidden_legend_constraints((Constraint::Ratio(1, 3), Constraint::Ratio(1, 2)))
         .x_axis(x_axis(series, theme))
         .y_axis(y_axis(bounds, theme, |v| format::price(Some(v))));
     frame.render_widget(chart, area);
@@ -126,6 +133,7 @@ fn draw_macd(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme
     let chart = Chart::new(datasets)
         .block(block)
         .legend_position(Some(LegendPosition::TopLeft))
+        .hidden_legend_constraints((Constraint::Ratio(1, 3), Constraint::Ratio(1, 1)))
         .x_axis(Axis::default().bounds([0.0, series.closes.len().saturating_sub(1) as f64]))
         .y_axis(y_axis(bounds, theme, |v| format!("{v:.3}")));
     frame.render_widget(chart, area);
@@ -162,7 +170,7 @@ fn x_axis(series: &DetailSeries, theme: &Theme) -> Axis<'static> {
         .style(theme.muted())
 }
 
-/// A y axis over `bounds` with 5% padding and three labels.
+/// Builds a y axis over `bounds` with 5% padding and three labels.
 fn y_axis(
     bounds: Option<(f64, f64)>,
     theme: &Theme,

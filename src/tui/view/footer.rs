@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Line::from(spans).style(theme.muted()), area);
 }
 
-/// The actions worth a hint in each mode, in table order.
+/// Lists the actions that get a footer hint in each mode.
 fn footer_actions(mode: Mode) -> Vec<Action> {
     match mode {
         Mode::Normal | Mode::Filtering => Action::all().filter(|a| a.hint().is_some()).collect(),

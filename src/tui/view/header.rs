@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>) {
     frame.render_widget(data.right_aligned(), data_area);
 }
 
-/// Where the data came from and how old it is, such as `live · 4m old`.
+/// Builds the data origin and age label, such as `live · 4m old`.
 fn data_label(app: &App, now: DateTime<Utc>) -> Line<'static> {
     let theme = app.theme();
     match app.data_age(now) {

@@ -24,8 +24,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         })
         .collect();
 
-    let height = rows.len() as u16 + 4;
-    let popup = centered(area, 66, height);
+    let height = rows.len() as u16 + 2;
+    let popup = centered(area, 74, height);
     let table = Table::new(rows, [Constraint::Length(16), Constraint::Min(0)])
         .block(
             Block::bordered()

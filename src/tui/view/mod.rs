@@ -11,7 +11,7 @@ mod table;
 use super::app::{App, Mode};
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 /// The smallest terminal the views are laid out for.
@@ -57,13 +57,13 @@ pub fn table_page_size(terminal_height: u16) -> usize {
 
 fn draw_too_small(frame: &mut Frame, area: Rect) {
     let message = format!(
-        "Terminal too small ({}x{}): coinlens needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
+        "Terminal {}x{} is too small: need {MIN_WIDTH}x{MIN_HEIGHT}",
         area.width, area.height
     );
-    frame.render_widget(Line::from(message), area);
+    frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), area);
 }
 
-/// A rectangle of at most `width` x `height` centred in `area`.
+/// Returns a rectangle of at most `width` x `height` centred in `area`.
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)

@@ -83,12 +83,19 @@ fn report_lines(report: &ModelReport, app: &App, now: DateTime<Utc>) -> Vec<Line
     lines
 }
 
-/// A section title and one line per metric: `  MAE  0.0412  (zero 0.0455, mean 0.0461)`.
+/// Builds a section title and one line per metric, such as
+/// `  MAE  0.0412   baselines: zero 0.0455, mean 0.0461`.
 fn metric_lines(title: &str, metrics: &[Metric], theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(
         title.to_string(),
         Style::new().fg(theme.accent).add_modifier(Modifier::BOLD),
     )];
+    let name_width = metrics
+        .iter()
+        .map(|m| m.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
     if metrics.is_empty() {
         lines.push(Line::styled("  no metrics recorded", theme.muted()));
     }
@@ -100,7 +107,7 @@ fn metric_lines(title: &str, metrics: &[Metric], theme: &Theme) -> Vec<Line<'sta
             .collect::<Vec<_>>()
             .join(", ");
         let mut spans = vec![
-            Span::raw(format!("  {:<18}", metric.name)),
+            Span::raw(format!("  {:<name_width$}", metric.name)),
             Span::styled(
                 metric_value(metric.model),
                 Style::new().add_modifier(Modifier::BOLD),

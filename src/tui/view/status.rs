@@ -66,7 +66,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>) {
     }
 }
 
-/// What to press after a job failed, with the key from the live key table.
+/// Builds the retry advice for a failed job, with the key from the live key table.
 pub fn retry_hint(app: &App, job: Job) -> String {
     let (action, verb) = match job {
         Job::Train => (Action::Retrain, "retrain"),

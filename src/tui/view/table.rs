@@ -21,7 +21,7 @@ const COLUMNS: [(&str, SortColumn, Constraint); 11] = [
     ("7d", SortColumn::Change7d, Constraint::Length(8)),
     ("Mkt cap", SortColumn::MarketCap, Constraint::Length(9)),
     ("Volume", SortColumn::Volume, Constraint::Length(9)),
-    ("Pred 7d", SortColumn::Predicted, Constraint::Length(15)),
+    ("Pred 7d", SortColumn::Predicted, Constraint::Length(16)),
     ("Gem", SortColumn::GemProbability, Constraint::Length(5)),
     ("Score", SortColumn::Score, Constraint::Length(6)),
 ];
@@ -87,8 +87,9 @@ fn title(app: &App) -> Line<'static> {
         "ascending"
     };
     let count = app.visible_rows().len();
+    let noun = if count == 1 { "coin" } else { "coins" };
     let mut spans = vec![Span::raw(format!(
-        " {} · {count} coins · by {column} {direction} ",
+        " {} · {count} {noun} · by {column} {direction} ",
         app.view().title()
     ))];
 
@@ -106,7 +107,7 @@ fn title(app: &App) -> Line<'static> {
     Line::from(spans)
 }
 
-/// The message shown in place of an empty table.
+/// Builds the message shown in place of an empty table.
 fn placeholder(app: &App) -> Vec<Line<'static>> {
     let theme = app.theme();
     if !app.has_data() {
