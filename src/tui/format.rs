@@ -1,8 +1,8 @@
 //! Number, percentage and age formatting for table cells.
 //!
 //! Every formatter of an optional value returns "—" for a missing or
-//! non-finite value, so a table
-//! never shows `NaN` or an empty cell where the source had no data.
+//! non-finite value, so a table never shows `NaN` or an empty cell where the
+//! source had no data.
 
 use chrono::TimeDelta;
 
