@@ -133,15 +133,20 @@ pub fn cci(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Vec<f64> 
     let typical: Vec<f64> = (0..len)
         .map(|i| (high[i] + low[i] + close[i]) / 3.0)
         .collect();
-    let mean = sma(&typical, period);
     let mut out = nan_vec(len);
-    for i in 0..len {
-        if mean[i].is_nan() {
-            continue;
+    if period == 0 {
+        return out;
+    }
+    for run in valid_runs(len, |i| typical[i].is_finite()) {
+        for i in run.start + period - 1..run.end {
+            // TA-Lib sums each window afresh instead of keeping a running sum;
+            // near a zero crossing the CCI is the small difference of two
+            // large numbers, and a running sum's rounding would show there.
+            let window = &typical[i + 1 - period..=i];
+            let mean = window.iter().sum::<f64>() / period as f64;
+            let deviation = window.iter().map(|tp| (tp - mean).abs()).sum::<f64>() / period as f64;
+            out[i] = ratio(typical[i] - mean, 0.015 * deviation);
         }
-        let window = &typical[i + 1 - period..=i];
-        let deviation = window.iter().map(|tp| (tp - mean[i]).abs()).sum::<f64>() / period as f64;
-        out[i] = ratio(typical[i] - mean[i], 0.015 * deviation);
     }
     out
 }
