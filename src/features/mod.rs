@@ -90,3 +90,6 @@ pub fn build_tables(histories: &BTreeMap<String, History>) -> BTreeMap<String, F
 
     ids.into_iter().cloned().zip(tables).collect()
 }
+
+#[cfg(test)]
+mod tests;
