@@ -1,5 +1,6 @@
 //! Chart series for the detail view, computed from one coin's history.
 
+use crate::features::indicators::{macd, rsi, sma};
 use crate::market::History;
 use chrono::NaiveDate;
 
@@ -20,8 +21,6 @@ pub struct DetailSeries {
     pub macd_line: Vec<(f64, f64)>,
     pub macd_signal: Vec<(f64, f64)>,
     pub macd_hist: Vec<(f64, f64)>,
-    /// False while the indicator functions are not available in this build.
-    pub indicators_available: bool,
 }
 
 impl DetailSeries {
@@ -52,12 +51,15 @@ pub fn detail_series(history: &History) -> DetailSeries {
     series
 }
 
-// TODO: call `crate::features::indicators::{sma, rsi, macd}` here once the
-// features module provides them. Until then the detail view draws prices
-// only and its RSI and MACD panels read that indicators are unavailable.
 fn add_indicators(series: &mut DetailSeries, closes: &[f64], start: usize) {
-    let _ = (closes, start);
-    series.indicators_available = false;
+    series.sma_20 = points(&sma(closes, 20), start);
+    series.sma_50 = points(&sma(closes, 50), start);
+    series.rsi_14 = points(&rsi(closes, 14), start);
+
+    let macd = macd(closes, 12, 26, 9);
+    series.macd_line = points(&macd.line, start);
+    series.macd_signal = points(&macd.signal, start);
+    series.macd_hist = points(&macd.hist, start);
 }
 
 /// Chart points of `values[start..]`, skipping NaN (warm-up) values.
@@ -101,6 +103,28 @@ mod tests {
             DetailSeries::bounds(&[&series.closes]),
             Some((100.0, 129.0))
         );
+    }
+
+    #[test]
+    fn indicators_skip_warm_up() {
+        let series = detail_series(&history(60));
+        assert_eq!(series.sma_20.len(), 41);
+        assert_eq!(series.sma_20[0], (19.0, 109.5));
+        assert_eq!(series.sma_50.len(), 11);
+        // Closes that only rise have no losses, so RSI is 100 after its warm-up.
+        assert_eq!(series.rsi_14.first(), Some(&(14.0, 100.0)));
+        // TA-Lib starts MACD once the signal line is defined: day 25 + 8.
+        assert_eq!(series.macd_line.first().map(|p| p.0), Some(33.0));
+        assert_eq!(series.macd_signal.first().map(|p| p.0), Some(33.0));
+        assert_eq!(series.macd_hist.len(), 27);
+    }
+
+    #[test]
+    fn indicators_use_days_before_window() {
+        let series = detail_series(&history(400));
+        assert_eq!(series.sma_50.len(), CHART_DAYS);
+        assert_eq!(series.rsi_14.len(), CHART_DAYS);
+        assert_eq!(series.sma_50[0].0, 0.0);
     }
 
     #[test]

@@ -272,4 +272,42 @@ mod tests {
         press(&mut app, KeyCode::Enter);
         assert_eq!(app.mode(), Mode::Normal);
     }
+
+    #[test]
+    fn corrupt_favourites_become_notice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("favorites.json");
+        std::fs::write(&path, b"not json").unwrap();
+
+        let app = App::new(AppOptions {
+            favorites_path: Some(path),
+            ..AppOptions::default()
+        });
+
+        assert!(app.favorites().is_empty());
+        let notice = app.notice().unwrap_or_default();
+        assert!(notice.contains("favorites.json"), "{notice}");
+    }
+
+    #[test]
+    fn favourite_toggle_saves_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("favorites.json");
+        let mut app = App::new(AppOptions {
+            favorites_path: Some(path.clone()),
+            ..AppOptions::default()
+        });
+        let coins = loaded_app().coins().to_vec();
+        app.apply(EngineEvent::MarketLoaded {
+            coins,
+            as_of: Utc.with_ymd_and_hms(2021, 7, 6, 0, 0, 0).unwrap(),
+            origin: DataOrigin::Live,
+        });
+
+        press(&mut app, KeyCode::Char('f'));
+
+        let saved = crate::tui::Favorites::load(&path).unwrap();
+        assert!(saved.contains("bitcoin"));
+        assert_eq!(saved.len(), 1);
+    }
 }

@@ -87,7 +87,7 @@ fn draw_rsi(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme)
         .title(" RSI 14 ")
         .title_style(theme.title());
     if series.rsi_14.is_empty() {
-        frame.render_widget(unavailable(series, block, theme), area);
+        frame.render_widget(unavailable(block, theme), area);
         return;
     }
     let width = series.closes.len().saturating_sub(1) as f64;
@@ -105,7 +105,7 @@ fn draw_rsi(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme)
         .y_axis(
             Axis::default()
                 .bounds([0.0, 100.0])
-                .labels(["0", "30", "70", "100"].map(|t| Span::styled(t, theme.muted())))
+                .labels(["0", "50", "100"].map(|t| Span::styled(t, theme.muted())))
                 .style(theme.muted()),
         );
     frame.render_widget(chart, area);
@@ -113,10 +113,10 @@ fn draw_rsi(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme)
 
 fn draw_macd(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme) {
     let block = Block::bordered()
-        .title(" MACD 12 26 9 ")
+        .title(" MACD 12 26 9: line, signal, histogram ")
         .title_style(theme.title());
     if series.macd_line.is_empty() {
-        frame.render_widget(unavailable(series, block, theme), area);
+        frame.render_widget(unavailable(block, theme), area);
         return;
     }
     let histogram = Dataset::default()
@@ -132,22 +132,19 @@ fn draw_macd(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme
     let bounds = DetailSeries::bounds(&[&series.macd_line, &series.macd_signal, &series.macd_hist]);
     let chart = Chart::new(datasets)
         .block(block)
-        .legend_position(Some(LegendPosition::TopLeft))
-        .hidden_legend_constraints((Constraint::Ratio(1, 3), Constraint::Ratio(1, 1)))
+        .legend_position(None)
         .x_axis(Axis::default().bounds([0.0, series.closes.len().saturating_sub(1) as f64]))
-        .y_axis(y_axis(bounds, theme, |v| format!("{v:.3}")));
+        .y_axis(y_axis(bounds, theme, |v| format::price(Some(v))));
     frame.render_widget(chart, area);
 }
 
-fn unavailable<'a>(series: &DetailSeries, block: Block<'a>, theme: &Theme) -> Paragraph<'a> {
-    let text = if series.indicators_available {
-        "Not enough history for this indicator"
-    } else {
-        "Indicators are not available in this build"
-    };
-    Paragraph::new(Line::styled(text, theme.muted()))
-        .alignment(Alignment::Center)
-        .block(block)
+fn unavailable<'a>(block: Block<'a>, theme: &Theme) -> Paragraph<'a> {
+    Paragraph::new(Line::styled(
+        "Not enough history for this indicator",
+        theme.muted(),
+    ))
+    .alignment(Alignment::Center)
+    .block(block)
 }
 
 fn line<'a>(name: &'static str, data: &'a [(f64, f64)], color: Color) -> Dataset<'a> {
