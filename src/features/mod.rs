@@ -1,7 +1,24 @@
 //! Technical features per coin-day, computed only from data up to that day.
+//!
+//! [`build_tables`] turns each coin's daily history into a [`FeatureTable`]
+//! whose columns are [`feature_names`], defined one per line in [`schema`].
+//! The value of day t reads rows up to t only, and NaN marks every value that
+//! is undefined (warm-up, missing input, division by zero); no value is
+//! infinite.
+
+mod cross;
+pub mod export;
+pub mod indicators;
+pub mod schema;
+mod series;
+mod table;
+
+pub use cross::BTC_ID;
+pub use schema::{Feature, FeatureSpec, FEATURES, SCHEMA_VERSION};
 
 use crate::market::History;
 use chrono::NaiveDate;
+use series::Series;
 use std::collections::BTreeMap;
 
 /// Feature values of one coin: one row per day, columns in [`feature_names`] order.
@@ -13,6 +30,7 @@ pub struct FeatureTable {
 }
 
 impl FeatureTable {
+    /// Returns the features of row `index`; panics when `index >= len()`.
     pub fn row(&self, index: usize) -> &[f64] {
         let width = feature_names().len();
         &self.values[index * width..(index + 1) * width]
@@ -25,21 +43,53 @@ impl FeatureTable {
     pub fn is_empty(&self) -> bool {
         self.dates.is_empty()
     }
+
+    /// Returns one feature's values for every row, in date order.
+    pub fn column(&self, feature: Feature) -> Vec<f64> {
+        (0..self.len())
+            .map(|row| self.row(row)[feature.index()])
+            .collect()
+    }
 }
 
 /// The ordered feature names; models store them and refuse another order.
 pub fn feature_names() -> &'static [&'static str] {
-    todo!("features module: being written")
+    schema::NAMES
 }
 
 /// A hash of the ordered feature names and their definitions' version.
 pub fn schema_hash() -> u64 {
-    todo!("features module: being written")
+    schema::schema_hash()
 }
 
 /// Builds the feature table of every coin. Cross-coin features (market-cap
 /// rank, returns relative to BTC) use the other coins' rows of the same day.
+///
+/// Each table has one row per distinct candle date of its history, in date
+/// order. Runs on the calling thread in O(coin-days * windows).
 pub fn build_tables(histories: &BTreeMap<String, History>) -> BTreeMap<String, FeatureTable> {
-    let _ = histories;
-    todo!("features module: being written")
+    let ids: Vec<&String> = histories.keys().collect();
+    let series: Vec<Series> = histories.values().map(Series::from_history).collect();
+    let btc = ids
+        .iter()
+        .position(|id| id.as_str() == BTC_ID)
+        .map(|index| &series[index]);
+
+    let mut tables: Vec<FeatureTable> = series
+        .iter()
+        .map(|coin| {
+            let mut table = FeatureTable::filled_with_nan(coin.dates.clone());
+            table::write_single_coin_features(coin, &mut table);
+            cross::write_btc_features(coin, btc, &mut table);
+            table
+        })
+        .collect();
+
+    let series_refs: Vec<&Series> = series.iter().collect();
+    cross::write_rank_features(&series_refs, &mut tables);
+
+    ids.into_iter().cloned().zip(tables).collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,293 @@
+//! Detail view of the selected coin: price chart with SMA 20 and SMA 50,
+//! RSI 14 and MACD panels, market data and the model's predictions.
+
+use crate::tui::app::App;
+use crate::tui::detail::{detail_series, DetailSeries};
+use crate::tui::format;
+use crate::tui::rows::Row as CoinRow;
+use crate::tui::theme::Theme;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, LegendPosition, Paragraph, Wrap};
+use ratatui::Frame;
+
+const INFO_WIDTH: u16 = 38;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = app.theme();
+    let Some(row) = app.selected_row() else {
+        let message = Paragraph::new("No coin selected")
+            .alignment(Alignment::Center)
+            .block(Block::bordered());
+        frame.render_widget(message, area);
+        return;
+    };
+
+    let [charts_area, info_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(INFO_WIDTH)]).areas(area);
+    draw_info(frame, info_area, &row, theme);
+
+    let Some(history) = app.history(&row.coin.id).filter(|h| !h.is_empty()) else {
+        let message = Paragraph::new(vec![
+            Line::raw(""),
+            Line::styled("No price history for this coin yet", theme.muted()),
+        ])
+        .alignment(Alignment::Center)
+        .block(
+            Block::bordered()
+                .title(" Price ")
+                .title_style(theme.title()),
+        );
+        frame.render_widget(message, charts_area);
+        return;
+    };
+
+    let series = detail_series(history);
+    let [price_area, rsi_area, macd_area] = Layout::vertical([
+        Constraint::Percentage(56),
+        Constraint::Percentage(22),
+        Constraint::Percentage(22),
+    ])
+    .areas(charts_area);
+    draw_price(frame, price_area, &series, theme);
+    draw_rsi(frame, rsi_area, &series, theme);
+    draw_macd(frame, macd_area, &series, theme);
+}
+
+fn draw_price(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme) {
+    // Empty lines are left out so the legend lists only what is drawn.
+    let datasets = [
+        line("close", &series.closes, theme.accent),
+        line("SMA 20", &series.sma_20, Color::Yellow),
+        line("SMA 50", &series.sma_50, Color::Magenta),
+    ]
+    .into_iter()
+    .zip([&series.closes, &series.sma_20, &series.sma_50])
+    .filter(|(_, data)| !data.is_empty())
+    .map(|(dataset, _)| dataset)
+    .collect();
+    let days = match (series.first_day, series.last_day) {
+        (Some(first), Some(last)) => format!(" Price · {first} to {last} "),
+        _ => " Price ".to_string(),
+    };
+    let bounds = DetailSeries::bounds(&[&series.closes, &series.sma_20, &series.sma_50]);
+    let chart = Chart::new(datasets)
+        .block(Block::bordered().title(days).title_style(theme.title()))
+        .legend_position(Some(LegendPosition::TopLeft))
+        .hidden_legend_constraints((Constraint::Ratio(1, 3), Constraint::Ratio(1, 2)))
+        .x_axis(x_axis(series, theme))
+        .y_axis(y_axis(bounds, theme, |v| format::price(Some(v))));
+    frame.render_widget(chart, area);
+}
+
+fn draw_rsi(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme) {
+    let block = Block::bordered()
+        .title(" RSI 14 ")
+        .title_style(theme.title());
+    if series.rsi_14.is_empty() {
+        frame.render_widget(unavailable(block, theme), area);
+        return;
+    }
+    let width = series.closes.len().saturating_sub(1) as f64;
+    let oversold = [(0.0, 30.0), (width, 30.0)];
+    let overbought = [(0.0, 70.0), (width, 70.0)];
+    let datasets = vec![
+        line("", &oversold, theme.muted),
+        line("", &overbought, theme.muted),
+        line("RSI", &series.rsi_14, theme.accent),
+    ];
+    let chart = Chart::new(datasets)
+        .block(block)
+        .legend_position(None)
+        .x_axis(Axis::default().bounds([0.0, width]))
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, 100.0])
+                .labels(["0", "50", "100"].map(|t| Span::styled(t, theme.muted())))
+                .style(theme.muted()),
+        );
+    frame.render_widget(chart, area);
+}
+
+fn draw_macd(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme) {
+    let block = Block::bordered()
+        .title(" MACD 12 26 9: line, signal, histogram ")
+        .title_style(theme.title());
+    if series.macd_line.is_empty() {
+        frame.render_widget(unavailable(block, theme), area);
+        return;
+    }
+    let histogram = Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Bar)
+        .style(theme.muted())
+        .data(&series.macd_hist);
+    let datasets = vec![
+        histogram,
+        line("MACD", &series.macd_line, theme.accent),
+        line("signal", &series.macd_signal, Color::Yellow),
+    ];
+    let bounds = DetailSeries::bounds(&[&series.macd_line, &series.macd_signal, &series.macd_hist]);
+    let chart = Chart::new(datasets)
+        .block(block)
+        .legend_position(None)
+        .x_axis(Axis::default().bounds([0.0, series.closes.len().saturating_sub(1) as f64]))
+        .y_axis(y_axis(bounds, theme, |v| format::price(Some(v))));
+    frame.render_widget(chart, area);
+}
+
+fn unavailable<'a>(block: Block<'a>, theme: &Theme) -> Paragraph<'a> {
+    Paragraph::new(Line::styled(
+        "Not enough history for this indicator",
+        theme.muted(),
+    ))
+    .alignment(Alignment::Center)
+    .block(block)
+}
+
+fn line<'a>(name: &'static str, data: &'a [(f64, f64)], color: Color) -> Dataset<'a> {
+    Dataset::default()
+        .name(name)
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(Style::new().fg(color))
+        .data(data)
+}
+
+fn x_axis(series: &DetailSeries, theme: &Theme) -> Axis<'static> {
+    let labels = match (series.first_day, series.last_day) {
+        (Some(first), Some(last)) => vec![first.to_string(), last.to_string()],
+        _ => Vec::new(),
+    };
+    Axis::default()
+        .bounds([0.0, series.closes.len().saturating_sub(1) as f64])
+        .labels(labels.into_iter().map(|t| Span::styled(t, theme.muted())))
+        .style(theme.muted())
+}
+
+/// Builds a y axis over `bounds` with 5% padding and three labels.
+fn y_axis(
+    bounds: Option<(f64, f64)>,
+    theme: &Theme,
+    label: impl Fn(f64) -> String,
+) -> Axis<'static> {
+    let (low, high) = bounds.unwrap_or((0.0, 1.0));
+    let padding = ((high - low) * 0.05)
+        .max(high.abs() * 1e-6)
+        .max(f64::MIN_POSITIVE);
+    let (low, high) = (low - padding, high + padding);
+    Axis::default()
+        .bounds([low, high])
+        .labels([low, (low + high) / 2.0, high].map(|v| Span::styled(label(v), theme.muted())))
+        .style(theme.muted())
+}
+
+fn draw_info(frame: &mut Frame, area: Rect, row: &CoinRow<'_>, theme: &Theme) {
+    let coin = row.coin;
+    let label = |text: &'static str| Span::styled(format!("{text:<16}"), theme.muted());
+    let value_line =
+        |name: &'static str, value: String| Line::from(vec![label(name), Span::raw(value)]);
+    let change_line = |name: &'static str, value: Option<f64>| {
+        Line::from(vec![
+            label(name),
+            Span::styled(format::percent(value), theme.change(value)),
+        ])
+    };
+
+    let mut title = vec![Span::styled(
+        format!("{} ({})", coin.name, coin.symbol.to_uppercase()),
+        theme.title(),
+    )];
+    if row.favorite {
+        title.push(Span::styled(" ★", Style::new().fg(theme.highlight)));
+    }
+    let mut lines = vec![
+        Line::from(title),
+        Line::raw(""),
+        value_line(
+            "Market-cap rank",
+            coin.market_cap_rank
+                .map_or(format::MISSING.to_string(), |r| format!("#{r}")),
+        ),
+        value_line("Price", format::price(coin.current_price)),
+        change_line("24h", coin.price_change_percentage_24h),
+        change_line("7d", coin.price_change_percentage_7d),
+        change_line("30d", coin.price_change_percentage_30d),
+        value_line("Market cap", format::compact(coin.market_cap)),
+        value_line("Volume 24h", format::compact(coin.total_volume)),
+        value_line("All-time high", format::price(coin.ath)),
+        value_line(
+            "Updated",
+            coin.last_updated.map_or(format::MISSING.to_string(), |t| {
+                t.format("%Y-%m-%d %H:%M").to_string()
+            }),
+        ),
+        Line::raw(""),
+    ];
+    lines.extend(prediction_lines(row, theme, &label));
+
+    let panel = Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+        Block::bordered()
+            .title(" Details ")
+            .title_style(theme.title()),
+    );
+    frame.render_widget(panel, area);
+}
+
+fn prediction_lines(
+    row: &CoinRow<'_>,
+    theme: &Theme,
+    label: &dyn Fn(&'static str) -> Span<'static>,
+) -> Vec<Line<'static>> {
+    let Some(scored) = row.scored else {
+        return vec![Line::styled("No scores yet", theme.muted())];
+    };
+    let predicted = scored.predicted_return_7d;
+    let mut prediction = vec![
+        label("Predicted 7d"),
+        Span::styled(
+            format::fraction_as_percent(predicted),
+            theme.change(predicted),
+        ),
+    ];
+    if let (Some(_), Some(spread)) = (predicted, scored.prediction_spread) {
+        prediction.push(Span::styled(
+            format!(" ±{:.2}%", spread * 100.0),
+            theme.muted(),
+        ));
+    }
+
+    let mut gem = vec![
+        label("Gem probability"),
+        Span::raw(format::probability(scored.gem_probability)),
+    ];
+    if scored.is_gem {
+        gem.push(Span::styled(
+            " ◆ gem",
+            Style::new()
+                .fg(theme.highlight)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+
+    let mut lines = vec![
+        Line::from(prediction),
+        Line::from(gem),
+        Line::from(vec![
+            label("Score"),
+            Span::raw(format!("{:.2} (rank {})", scored.score, scored.rank)),
+        ]),
+    ];
+    if scored.out_of_range {
+        lines.push(Line::styled(
+            "! Features outside the training range: treat the prediction with care",
+            Style::new().fg(theme.warning),
+        ));
+    }
+    if let Some(note) = &scored.note {
+        lines.push(Line::styled(note.clone(), theme.muted()));
+    }
+    lines
+}

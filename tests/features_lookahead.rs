@@ -1,0 +1,86 @@
+//! No lookahead: cutting every history at the same day leaves every feature
+//! of the remaining days bit-identical.
+
+mod common;
+
+use coinlens::features::{build_tables, feature_names, FeatureTable};
+use coinlens::market::History;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// Coins with OHLCV and caps; monero and tether have missing days.
+const COINS: &[&str] = &[
+    "bitcoin", "ethereum", "cardano", "dogecoin", "monero", "tether", "solana",
+];
+
+fn full() -> &'static (BTreeMap<String, History>, BTreeMap<String, FeatureTable>) {
+    static FULL: OnceLock<(BTreeMap<String, History>, BTreeMap<String, FeatureTable>)> =
+        OnceLock::new();
+    FULL.get_or_init(|| {
+        let histories = common::load_histories(common::CMC_2021, COINS);
+        let tables = build_tables(&histories);
+        (histories, tables)
+    })
+}
+
+fn assert_prefix_identical(full: &FeatureTable, cut: &FeatureTable, id: &str) {
+    assert!(cut.len() <= full.len(), "{id}: cut table is longer");
+    assert_eq!(cut.dates[..], full.dates[..cut.len()], "{id}: dates differ");
+    for row in 0..cut.len() {
+        for (column, (a, b)) in full.row(row).iter().zip(cut.row(row)).enumerate() {
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "{id} {} {}: full history gives {a}, cut history gives {b}",
+                cut.dates[row],
+                feature_names()[column]
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn features_ignore_later_rows(cut_fraction in 0.0f64..1.0) {
+        let (histories, tables) = full();
+        let btc = &histories["bitcoin"];
+        let cut_index = ((btc.len() as f64) * cut_fraction) as usize;
+        let cut_date = btc[cut_index.min(btc.len() - 1)].date;
+
+        let cut_histories: BTreeMap<String, History> = histories
+            .iter()
+            .map(|(id, history)| (id.clone(), history.iter().filter(|c| c.date <= cut_date).copied().collect()))
+            .collect();
+        let cut_tables = build_tables(&cut_histories);
+        for (id, cut) in &cut_tables {
+            assert_prefix_identical(&tables[id], cut, id);
+        }
+    }
+}
+
+#[test]
+fn every_feature_has_values_on_real_data() {
+    let (_, tables) = full();
+    let table = &tables["ethereum"];
+    for (column, name) in feature_names().iter().enumerate() {
+        let finite = (0..table.len())
+            .filter(|&row| table.row(row)[column].is_finite())
+            .count();
+        assert!(
+            finite > table.len() / 2,
+            "{name}: only {finite} of {} ethereum rows are finite",
+            table.len()
+        );
+    }
+}
+
+#[test]
+fn no_feature_is_infinite() {
+    let (_, tables) = full();
+    for (id, table) in tables {
+        let infinite = table.values.iter().filter(|v| v.is_infinite()).count();
+        assert_eq!(infinite, 0, "{id}: {infinite} infinite values");
+    }
+}
