@@ -6,6 +6,7 @@
 //! `analysis` (scores and ranks) → `tui`, driven by the background `engine`.
 
 pub mod analysis;
+pub mod app;
 pub mod binfile;
 pub mod cli;
 pub mod commands;

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use coinlens::analysis::ScoredCoin;
 use coinlens::engine::{DataOrigin, EngineEvent, Job};
 use coinlens::market::{Candle, Coin, History};
-use coinlens::ml::{Metric, ModelReport};
+use coinlens::ml::{Baseline, Metric, ModelReport};
 use coinlens::tui::view;
 use coinlens::tui::{Action, App, AppOptions, KeyBindings};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -180,7 +180,13 @@ fn report() -> ModelReport {
     let metric = |name: &str, model: f64, baselines: &[(&str, f64)]| Metric {
         name: name.to_string(),
         model,
-        baselines: baselines.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+        baselines: baselines
+            .iter()
+            .map(|(name, value)| Baseline {
+                name: name.to_string(),
+                value: *value,
+            })
+            .collect(),
     };
     ModelReport {
         trained_at: Utc.with_ymd_and_hms(2021, 7, 6, 9, 30, 0).unwrap(),

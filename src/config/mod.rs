@@ -217,6 +217,20 @@ impl Config {
         Ok(())
     }
 
+    /// The key table with the `[keys]` remapping applied.
+    pub fn key_bindings(&self) -> Result<crate::tui::KeyBindings, String> {
+        toml::Value::Table(self.keys.clone())
+            .try_into()
+            .map_err(|error: toml::de::Error| error.to_string())
+    }
+
+    /// The colours with the `[colors]` overrides applied.
+    pub fn theme(&self) -> Result<crate::tui::Theme, String> {
+        toml::Value::Table(self.colors.clone())
+            .try_into()
+            .map_err(|error: toml::de::Error| error.to_string())
+    }
+
     /// Applies environment overrides: API keys and base URLs.
     pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) {
         let non_empty = |name: &str| env(name).filter(|value| !value.trim().is_empty());
@@ -269,11 +283,18 @@ pub struct LoadedConfig {
 
 /// Parses config text; errors name the file, the key and the value.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let config: Config = toml::from_str(text).map_err(|error| ConfigError::Parse {
+    let parse_error = |message: String| ConfigError::Parse {
         path: path.to_path_buf(),
-        message: error.to_string().trim_end().to_string(),
-    })?;
+        message: message.trim_end().to_string(),
+    };
+    let config: Config = toml::from_str(text).map_err(|error| parse_error(error.to_string()))?;
     config.validate()?;
+    config
+        .key_bindings()
+        .map_err(|message| parse_error(format!("[keys]: {message}")))?;
+    config
+        .theme()
+        .map_err(|message| parse_error(format!("[colors]: {message}")))?;
     Ok(config)
 }
 
@@ -387,6 +408,15 @@ mod tests {
 
         let error = parse("vs_currency = 5\n", Path::new("c.toml")).unwrap_err();
         assert!(error.to_string().contains("vs_currency"), "{error}");
+    }
+
+    #[test]
+    fn bad_key_remap_is_named() {
+        let error = parse("[keys]\nrefesh = \"F5\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(error.to_string().contains("refesh"), "{error}");
+
+        let error = parse("[colors]\nup = \"not-a-colour\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(error.to_string().contains("not-a-colour"), "{error}");
     }
 
     #[test]

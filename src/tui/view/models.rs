@@ -103,7 +103,7 @@ fn metric_lines(title: &str, metrics: &[Metric], theme: &Theme) -> Vec<Line<'sta
         let baselines = metric
             .baselines
             .iter()
-            .map(|(name, value)| format!("{name} {}", metric_value(*value)))
+            .map(|baseline| format!("{} {}", baseline.name, metric_value(baseline.value)))
             .collect::<Vec<_>>()
             .join(", ");
         let mut spans = vec![

@@ -1,0 +1,65 @@
+//! Starting the interactive app: the terminal, the panic hook, the engine
+//! and the UI loop.
+
+use crate::config::{LoadedConfig, Paths};
+use crate::engine::{self, EngineSettings, MarketData};
+use crate::ml::ModelStore;
+use crate::tui::{self, App, AppOptions};
+use anyhow::Context;
+use std::time::Duration;
+
+/// The model store in the data dir.
+pub fn model_store(paths: &Paths) -> ModelStore {
+    ModelStore::new(paths.models_dir())
+}
+
+/// Engine settings from the config.
+pub fn engine_settings(loaded: &LoadedConfig, paths: &Paths) -> EngineSettings {
+    let config = &loaded.config;
+    EngineSettings {
+        train: config.train_settings(),
+        gem_min_probability: config.gem.min_probability,
+        retrain_after: chrono::Duration::days(config.retrain_after_days as i64),
+        refresh_interval: (config.refresh_interval_minutes > 0)
+            .then(|| Duration::from_secs(config.refresh_interval_minutes * 60)),
+        model_store: model_store(paths),
+    }
+}
+
+/// Runs the TUI until the user quits. The terminal is restored on return,
+/// on error and on panic; a panic message names the log file.
+pub async fn run_tui<M: MarketData>(market: M, loaded: &LoadedConfig, paths: &Paths) -> anyhow::Result<()> {
+    let config = &loaded.config;
+    let options = AppOptions {
+        vs_currency: config.vs_currency.clone(),
+        stale_after: chrono::TimeDelta::minutes(config.stale_after_minutes as i64),
+        keys: config.key_bindings().map_err(anyhow::Error::msg).context("invalid [keys] in the config")?,
+        theme: config.theme().map_err(anyhow::Error::msg).context("invalid [colors] in the config")?,
+        favorites_path: Some(paths.favorites_file()),
+    };
+    let mut app = App::new(options);
+    for warning in &loaded.warnings {
+        app.apply(engine::EngineEvent::Notice(warning.clone()));
+    }
+
+    install_panic_hook(paths.log_file().display().to_string());
+    let handle = engine::spawn(market, engine_settings(loaded, paths));
+    let mut terminal = ratatui::init();
+    let result = tui::run(&mut terminal, app, handle.commands, handle.events).await;
+    ratatui::restore();
+    handle.task.abort();
+    tracing::info!("coinlens stopped");
+    result
+}
+
+/// Restores the terminal before the default panic output, then says where
+/// the log is. ratatui's own hook is installed by `ratatui::init` on top.
+fn install_panic_hook(log_path: String) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        ratatui::restore();
+        previous(info);
+        tracing::error!(%info, "panic");
+        eprintln!("coinlens crashed; the log is at {log_path}");
+    }));
+}
