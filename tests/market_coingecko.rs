@@ -29,14 +29,23 @@ async fn markets_recording_parses_nulls_and_exponents() {
     let body = read_shared("api-recordings/coingecko_markets_JKorf-CoinGecko.Net.json");
     serve_markets(&server, json_response(body)).await;
 
-    let settings = MarketSettings { coin_count: 100, ..settings(&server.uri()) };
+    let settings = MarketSettings {
+        coin_count: 100,
+        ..settings(&server.uri())
+    };
     let coins = client(&settings).markets().await.unwrap();
 
     assert_eq!(coins.len(), 100);
     assert_eq!(coins[0].id, "bitcoin");
-    let btt = coins.iter().find(|c| c.id == "bittorrent").expect("bittorrent listed");
+    let btt = coins
+        .iter()
+        .find(|c| c.id == "bittorrent")
+        .expect("bittorrent listed");
     assert_eq!(btt.current_price, Some(6.31917e-7));
-    let shib = coins.iter().find(|c| c.id == "shiba-inu").expect("shiba-inu listed");
+    let shib = coins
+        .iter()
+        .find(|c| c.id == "shiba-inu")
+        .expect("shiba-inu listed");
     assert_eq!(shib.current_price, Some(8.45e-6));
     assert_eq!(shib.market_cap_rank, Some(17));
     // This recording predates the 7d/30d request fields, so they are absent.
@@ -53,8 +62,13 @@ async fn markets_request_names_order_and_changes() {
         .and(query_param("price_change_percentage", "7d,30d"))
         .and(query_param("per_page", "250"))
         .and(query_param("page", "1"))
-        .and(header("user-agent", MarketSettings::default().user_agent.as_str()))
-        .respond_with(json_response(read_shared(&format!("{CMC}/coins_markets.json"))))
+        .and(header(
+            "user-agent",
+            MarketSettings::default().user_agent.as_str(),
+        ))
+        .respond_with(json_response(read_shared(&format!(
+            "{CMC}/coins_markets.json"
+        ))))
         .expect(1)
         .mount(&server)
         .await;
@@ -69,13 +83,18 @@ async fn markets_request_names_order_and_changes() {
 #[tokio::test]
 async fn markets_pages_until_short_page() {
     let server = MockServer::start().await;
-    let rows: Vec<Value> = serde_json::from_str(&read_shared(&format!("{CMC}/coins_markets.json"))).unwrap();
+    let rows: Vec<Value> =
+        serde_json::from_str(&read_shared(&format!("{CMC}/coins_markets.json"))).unwrap();
     Mock::given(path("/coins/markets"))
         .respond_with(MarketsPages { rows })
         .mount(&server)
         .await;
 
-    let settings = MarketSettings { coin_count: 100, coingecko_page_size: 10, ..settings(&server.uri()) };
+    let settings = MarketSettings {
+        coin_count: 100,
+        coingecko_page_size: 10,
+        ..settings(&server.uri())
+    };
     let coins = client(&settings).markets().await.unwrap();
 
     assert_eq!(coins.len(), 23);
@@ -86,13 +105,18 @@ async fn markets_pages_until_short_page() {
 #[tokio::test]
 async fn markets_stop_at_coin_count() {
     let server = MockServer::start().await;
-    let rows: Vec<Value> = serde_json::from_str(&read_shared(&format!("{CMC}/coins_markets.json"))).unwrap();
+    let rows: Vec<Value> =
+        serde_json::from_str(&read_shared(&format!("{CMC}/coins_markets.json"))).unwrap();
     Mock::given(path("/coins/markets"))
         .respond_with(MarketsPages { rows })
         .mount(&server)
         .await;
 
-    let settings = MarketSettings { coin_count: 15, coingecko_page_size: 10, ..settings(&server.uri()) };
+    let settings = MarketSettings {
+        coin_count: 15,
+        coingecko_page_size: 10,
+        ..settings(&server.uri())
+    };
     let coins = client(&settings).markets().await.unwrap();
 
     assert_eq!(coins.len(), 15);
@@ -110,7 +134,11 @@ async fn markets_empty_array_is_empty_list() {
 #[tokio::test]
 async fn markets_keep_duplicate_symbols_apart() {
     let server = MockServer::start().await;
-    serve_markets(&server, json_response(fixture("coingecko_markets_duplicate_symbols.json"))).await;
+    serve_markets(
+        &server,
+        json_response(fixture("coingecko_markets_duplicate_symbols.json")),
+    )
+    .await;
 
     let coins = client(&settings(&server.uri())).markets().await.unwrap();
 
@@ -128,13 +156,20 @@ async fn json_429_is_rate_limited_with_wait() {
         .set_body_raw(fixture("coingecko_429_rate_limit.json"), "application/json");
     serve_markets(&server, response).await;
 
-    let error = client(&settings(&server.uri())).markets().await.unwrap_err();
+    let error = client(&settings(&server.uri()))
+        .markets()
+        .await
+        .unwrap_err();
 
     let MarketError::RateLimited { retry_after, .. } = error else {
         panic!("expected RateLimited, got {error:?}");
     };
     assert_eq!(retry_after, Some(Duration::from_secs(30)));
-    assert_eq!(server.received_requests().await.unwrap().len(), 1, "a long wait is not retried");
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "a long wait is not retried"
+    );
 }
 
 #[tokio::test]
@@ -146,7 +181,11 @@ async fn short_retry_after_is_retried() {
         .with_priority(1)
         .mount(&server)
         .await;
-    serve_markets(&server, json_response(fixture("coingecko_markets_duplicate_symbols.json"))).await;
+    serve_markets(
+        &server,
+        json_response(fixture("coingecko_markets_duplicate_symbols.json")),
+    )
+    .await;
 
     let coins = client(&settings(&server.uri())).markets().await.unwrap();
 
@@ -157,11 +196,27 @@ async fn short_retry_after_is_retried() {
 #[tokio::test]
 async fn html_429_is_rate_limited() {
     let server = MockServer::start().await;
-    serve_markets(&server, ResponseTemplate::new(429).set_body_raw(fixture("html_429.html"), "text/html")).await;
+    serve_markets(
+        &server,
+        ResponseTemplate::new(429).set_body_raw(fixture("html_429.html"), "text/html"),
+    )
+    .await;
 
-    let error = client(&settings(&server.uri())).markets().await.unwrap_err();
+    let error = client(&settings(&server.uri()))
+        .markets()
+        .await
+        .unwrap_err();
 
-    assert!(matches!(error, MarketError::RateLimited { retry_after: None, .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            MarketError::RateLimited {
+                retry_after: None,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -171,19 +226,29 @@ async fn plain_text_throttle_is_rate_limited() {
         let response = ResponseTemplate::new(status).set_body_raw("Throttled", "text/plain");
         serve_markets(&server, response).await;
 
-        let error = client(&settings(&server.uri())).markets().await.unwrap_err();
+        let error = client(&settings(&server.uri()))
+            .markets()
+            .await
+            .unwrap_err();
 
-        assert!(matches!(error, MarketError::RateLimited { .. }), "HTTP {status}: {error:?}");
+        assert!(
+            matches!(error, MarketError::RateLimited { .. }),
+            "HTTP {status}: {error:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn html_403_is_blocked() {
     let server = MockServer::start().await;
-    let response = ResponseTemplate::new(403).set_body_raw(fixture("html_403_access_denied.html"), "text/html");
+    let response = ResponseTemplate::new(403)
+        .set_body_raw(fixture("html_403_access_denied.html"), "text/html");
     serve_markets(&server, response).await;
 
-    let error = client(&settings(&server.uri())).markets().await.unwrap_err();
+    let error = client(&settings(&server.uri()))
+        .markets()
+        .await
+        .unwrap_err();
 
     assert!(matches!(error, MarketError::Blocked { .. }), "{error:?}");
     assert!(error.stops_host());
@@ -192,10 +257,16 @@ async fn html_403_is_blocked() {
 #[tokio::test]
 async fn missing_key_401_names_env_var() {
     let server = MockServer::start().await;
-    let response = ResponseTemplate::new(401).set_body_raw(fixture("coingecko_401_key_missing.json"), "application/json");
+    let response = ResponseTemplate::new(401).set_body_raw(
+        fixture("coingecko_401_key_missing.json"),
+        "application/json",
+    );
     serve_markets(&server, response).await;
 
-    let error = client(&settings(&server.uri())).markets().await.unwrap_err();
+    let error = client(&settings(&server.uri()))
+        .markets()
+        .await
+        .unwrap_err();
 
     let MarketError::Unauthorized { hint, .. } = &error else {
         panic!("expected Unauthorized, got {error:?}");
@@ -209,10 +280,10 @@ async fn pro_key_on_public_host_hint_and_no_leak() {
     let server = MockServer::start().await;
     Mock::given(path("/coins/markets"))
         .and(header("x-cg-demo-api-key", "CG-topsecret"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_raw(fixture("coingecko_401_pro_key_on_public_host.json"), "application/json"),
-        )
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            fixture("coingecko_401_pro_key_on_public_host.json"),
+            "application/json",
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -224,7 +295,11 @@ async fn pro_key_on_public_host_hint_and_no_leak() {
 
     let error = client(&settings).markets().await.unwrap_err();
 
-    assert!(error.hint().contains("COINGECKO_PRO_API_KEY"), "{}", error.hint());
+    assert!(
+        error.hint().contains("COINGECKO_PRO_API_KEY"),
+        "{}",
+        error.hint()
+    );
     assert!(!format!("{error} {error:?} {}", error.hint()).contains("topsecret"));
 }
 
@@ -235,7 +310,9 @@ async fn pro_plan_sends_pro_header_and_days_max() {
         .and(header("x-cg-pro-api-key", "CG-pro"))
         .and(query_param("days", "max"))
         .and(query_param("interval", "daily"))
-        .respond_with(json_response(read_shared(&format!("{CMC}/market_chart/bitcoin.json"))))
+        .respond_with(json_response(read_shared(&format!(
+            "{CMC}/market_chart/bitcoin.json"
+        ))))
         .expect(1)
         .mount(&server)
         .await;
@@ -245,7 +322,10 @@ async fn pro_plan_sends_pro_header_and_days_max() {
         ..settings(&server.uri())
     };
 
-    let history = client(&settings).daily_history("bitcoin", HistoryDays::All).await.unwrap();
+    let history = client(&settings)
+        .daily_history("bitcoin", HistoryDays::All)
+        .await
+        .unwrap();
 
     assert_eq!(history.len(), 2991);
 }
@@ -254,11 +334,16 @@ async fn pro_plan_sends_pro_header_and_days_max() {
 async fn snapshot_chart_converts_to_close_dates() {
     let server = MockServer::start().await;
     Mock::given(path("/coins/bitcoin/market_chart"))
-        .respond_with(json_response(read_shared(&format!("{CMC}/market_chart/bitcoin.json"))))
+        .respond_with(json_response(read_shared(&format!(
+            "{CMC}/market_chart/bitcoin.json"
+        ))))
         .mount(&server)
         .await;
 
-    let history = client(&settings(&server.uri())).daily_history("bitcoin", HistoryDays::All).await.unwrap();
+    let history = client(&settings(&server.uri()))
+        .daily_history("bitcoin", HistoryDays::All)
+        .await
+        .unwrap();
 
     let first = history.first().unwrap();
     let last = history.last().unwrap();
@@ -282,7 +367,10 @@ async fn live_chart_drops_open_day_point() {
         .mount(&server)
         .await;
 
-    let history = client(&settings(&server.uri())).daily_history("bitcoin", HistoryDays::Last(90)).await.unwrap();
+    let history = client(&settings(&server.uri()))
+        .daily_history("bitcoin", HistoryDays::Last(90))
+        .await
+        .unwrap();
 
     // Recorded 2021-05-15 14:42 UTC: the 00:00 point of 05-15 closes 05-14,
     // and the 14:42 point of the open day is dropped.
@@ -294,11 +382,16 @@ async fn live_chart_drops_open_day_point() {
 async fn empty_chart_is_empty_history() {
     let server = MockServer::start().await;
     Mock::given(path("/coins/new-token/market_chart"))
-        .respond_with(json_response(r#"{"prices":[],"market_caps":[],"total_volumes":[]}"#.into()))
+        .respond_with(json_response(
+            r#"{"prices":[],"market_caps":[],"total_volumes":[]}"#.into(),
+        ))
         .mount(&server)
         .await;
 
-    let history = client(&settings(&server.uri())).daily_history("new-token", HistoryDays::All).await.unwrap();
+    let history = client(&settings(&server.uri()))
+        .daily_history("new-token", HistoryDays::All)
+        .await
+        .unwrap();
 
     assert!(history.is_empty());
 }
@@ -308,27 +401,45 @@ async fn server_error_retried_then_reported() {
     let server = MockServer::start().await;
     Mock::given(path("/coins/bitcoin/market_chart"))
         .respond_with(ResponseTemplate::new(500).set_body_raw(
-            read_shared("api-recordings/coingecko_error_500_ohlc_missing_params_coingecko_ruby.json"),
+            read_shared(
+                "api-recordings/coingecko_error_500_ohlc_missing_params_coingecko_ruby.json",
+            ),
             "application/json",
         ))
         .mount(&server)
         .await;
 
-    let error = client(&settings(&server.uri())).daily_history("bitcoin", HistoryDays::All).await.unwrap_err();
+    let error = client(&settings(&server.uri()))
+        .daily_history("bitcoin", HistoryDays::All)
+        .await
+        .unwrap_err();
 
-    assert!(matches!(error, MarketError::Server { status: 500, .. }), "{error:?}");
-    assert_eq!(server.received_requests().await.unwrap().len(), 3, "one try and two retries");
+    assert!(
+        matches!(error, MarketError::Server { status: 500, .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        3,
+        "one try and two retries"
+    );
 }
 
 #[tokio::test]
 async fn unknown_coin_is_not_found() {
     let server = MockServer::start().await;
     Mock::given(path("/coins/no-such-coin/market_chart"))
-        .respond_with(ResponseTemplate::new(404).set_body_raw(r#"{"error":"coin not found"}"#, "application/json"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_raw(r#"{"error":"coin not found"}"#, "application/json"),
+        )
         .mount(&server)
         .await;
 
-    let error = client(&settings(&server.uri())).daily_history("no-such-coin", HistoryDays::All).await.unwrap_err();
+    let error = client(&settings(&server.uri()))
+        .daily_history("no-such-coin", HistoryDays::All)
+        .await
+        .unwrap_err();
 
     assert!(matches!(error, MarketError::NotFound { .. }), "{error:?}");
 }
@@ -337,7 +448,9 @@ async fn unknown_coin_is_not_found() {
 async fn ping_recording_is_accepted() {
     let server = MockServer::start().await;
     Mock::given(path("/ping"))
-        .respond_with(json_response(read_shared("api-recordings/coingecko_ping_JKorf-CoinGecko.Net.json")))
+        .respond_with(json_response(read_shared(
+            "api-recordings/coingecko_ping_JKorf-CoinGecko.Net.json",
+        )))
         .mount(&server)
         .await;
 

@@ -14,8 +14,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Serves the markets listing and every chart of the cmc snapshot.
 async fn serve_cmc(server: &MockServer) -> Vec<String> {
-    let rows: Vec<Value> = serde_json::from_str(&read_shared(&format!("{CMC}/coins_markets.json"))).unwrap();
-    let ids: Vec<String> = rows.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+    let rows: Vec<Value> =
+        serde_json::from_str(&read_shared(&format!("{CMC}/coins_markets.json"))).unwrap();
+    let ids: Vec<String> = rows
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
     Mock::given(method("GET"))
         .and(path("/coins/markets"))
         .respond_with(MarketsPages { rows })
@@ -38,7 +42,13 @@ fn live(settings: &MarketSettings) -> MarketSource {
 
 async fn chart_requests(server: &MockServer, id: &str) -> usize {
     let wanted = format!("/coins/{id}/market_chart");
-    server.received_requests().await.unwrap().iter().filter(|r| r.url.path() == wanted).count()
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == wanted)
+        .count()
 }
 
 #[tokio::test]
@@ -54,7 +64,10 @@ async fn cold_then_warm_refresh() {
     assert_eq!(as_of.to_rfc3339(), "2021-07-06T23:59:59+00:00");
 
     let mut reports: Vec<HistoryProgress> = Vec::new();
-    let cold = source.refresh_histories(&coins, &store, |p| reports.push(p)).await.unwrap();
+    let cold = source
+        .refresh_histories(&coins, &store, |p| reports.push(p))
+        .await
+        .unwrap();
     let cold_requests = server.received_requests().await.unwrap().len();
 
     assert_eq!(cold.updated, 23);
@@ -72,12 +85,18 @@ async fn cold_then_warm_refresh() {
 
     let warm_source = live(&settings(&server.uri()));
     let (coins, _) = warm_source.load_coins().await.unwrap();
-    let warm = warm_source.refresh_histories(&coins, &store, |_| {}).await.unwrap();
+    let warm = warm_source
+        .refresh_histories(&coins, &store, |_| {})
+        .await
+        .unwrap();
     let warm_requests = server.received_requests().await.unwrap().len() - cold_requests;
 
     assert_eq!(warm.up_to_date, 23);
     assert_eq!(warm.requests, 0);
-    assert!(warm_requests < cold_requests, "warm {warm_requests}, cold {cold_requests}");
+    assert!(
+        warm_requests < cold_requests,
+        "warm {warm_requests}, cold {cold_requests}"
+    );
     assert_eq!(debug_rows(&warm.histories["bitcoin"]), debug_rows(bitcoin));
 }
 
@@ -89,12 +108,18 @@ async fn damaged_cache_file_is_fetched_again() {
     let store = HistoryStore::new(cache.path());
     let source = live(&settings(&server.uri()));
     let (coins, _) = source.load_coins().await.unwrap();
-    source.refresh_histories(&coins, &store, |_| {}).await.unwrap();
+    source
+        .refresh_histories(&coins, &store, |_| {})
+        .await
+        .unwrap();
 
     let file = store.path_of("bitcoin").unwrap();
     let bytes = std::fs::read(&file).unwrap();
     std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
-    let again = source.refresh_histories(&coins, &store, |_| {}).await.unwrap();
+    let again = source
+        .refresh_histories(&coins, &store, |_| {})
+        .await
+        .unwrap();
 
     assert_eq!(again.updated, 1);
     assert_eq!(again.up_to_date, 22);
@@ -121,14 +146,24 @@ async fn failed_fetch_keeps_cached_history() {
     old.truncate(100);
     store.save("bitcoin", &old).unwrap();
 
-    let summary = source.refresh_histories(&coins, &store, |_| {}).await.unwrap();
+    let summary = source
+        .refresh_histories(&coins, &store, |_| {})
+        .await
+        .unwrap();
 
     assert_eq!(summary.failures.len(), 1);
     assert_eq!(summary.failures[0].coin_id, "bitcoin");
-    assert!(summary.failures[0].error.contains("503"), "{}", summary.failures[0].error);
+    assert!(
+        summary.failures[0].error.contains("503"),
+        "{}",
+        summary.failures[0].error
+    );
     assert_eq!(summary.updated, 22);
     assert_eq!(debug_rows(&summary.histories["bitcoin"]), debug_rows(&old));
-    assert_eq!(debug_rows(&store.load("bitcoin").unwrap().unwrap()), debug_rows(&old));
+    assert_eq!(
+        debug_rows(&store.load("bitcoin").unwrap().unwrap()),
+        debug_rows(&old)
+    );
 }
 
 #[tokio::test]
@@ -136,7 +171,10 @@ async fn rejected_key_stops_refresh() {
     let server = MockServer::start().await;
     serve_cmc(&server).await;
     Mock::given(path_regex("^/coins/[a-z-]+/market_chart$"))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(fixture("coingecko_401_key_missing.json"), "application/json"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            fixture("coingecko_401_key_missing.json"),
+            "application/json",
+        ))
         .with_priority(1)
         .mount(&server)
         .await;
@@ -145,10 +183,20 @@ async fn rejected_key_stops_refresh() {
     let source = live(&settings(&server.uri()));
     let (coins, _) = source.load_coins().await.unwrap();
 
-    let error = source.refresh_histories(&coins, &store, |_| {}).await.unwrap_err();
+    let error = source
+        .refresh_histories(&coins, &store, |_| {})
+        .await
+        .unwrap_err();
 
-    assert!(matches!(error, MarketError::Unauthorized { .. }), "{error:?}");
-    assert_eq!(server.received_requests().await.unwrap().len(), 2, "no request after the 401");
+    assert!(
+        matches!(error, MarketError::Unauthorized { .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        2,
+        "no request after the 401"
+    );
 }
 
 #[tokio::test]
@@ -158,7 +206,9 @@ async fn cryptocompare_adds_ohlc_and_keeps_caps() {
     for symbol in ["BTC", "ETH", "USDT"] {
         Mock::given(path("/data/v2/histoday"))
             .and(wiremock::matchers::query_param("fsym", symbol))
-            .respond_with(HistodayPages::from_file(&format!("{CMC}/histoday/{symbol}.json")))
+            .respond_with(HistodayPages::from_file(&format!(
+                "{CMC}/histoday/{symbol}.json"
+            )))
             .mount(&server)
             .await;
     }
@@ -172,7 +222,10 @@ async fn cryptocompare_adds_ohlc_and_keeps_caps() {
     let source = live(&settings);
     let (coins, _) = source.load_coins().await.unwrap();
 
-    let summary = source.refresh_histories(&coins, &store, |_| {}).await.unwrap();
+    let summary = source
+        .refresh_histories(&coins, &store, |_| {})
+        .await
+        .unwrap();
 
     assert!(summary.failures.is_empty(), "{:?}", summary.failures);
     let snapshot = SnapshotSource::new(shared(CMC)).load().unwrap();

@@ -22,7 +22,10 @@ fn cmc_snapshot_loads_with_caps() {
     assert_eq!(last.close, 34235.19345116);
     assert_eq!(last.volume, 26501259869.76);
     assert_eq!(last.market_cap, 641899161593.76);
-    assert!(snapshot.histories.values().all(|h| h.windows(2).all(|w| w[0].date < w[1].date)));
+    assert!(snapshot
+        .histories
+        .values()
+        .all(|h| h.windows(2).all(|w| w[0].date < w[1].date)));
 }
 
 #[test]
@@ -35,7 +38,9 @@ fn yahoo_snapshot_loads_without_caps() {
     assert!(snapshot.coins.iter().all(|c| c.market_cap.is_none()));
     let bitcoin = &snapshot.histories["bitcoin"];
     assert_eq!(bitcoin.last().unwrap().date.to_string(), "2025-02-11");
-    assert!(bitcoin.iter().all(|c| c.market_cap.is_nan() && c.has_ohlc()));
+    assert!(bitcoin
+        .iter()
+        .all(|c| c.market_cap.is_nan() && c.has_ohlc()));
 }
 
 #[test]
@@ -43,10 +48,15 @@ fn duplicate_symbol_uses_chart_only() {
     let source = SnapshotSource::new(shared(CMC));
     let (coins, _) = source.load_coins().unwrap();
     let bitcoin = coins[0].clone();
-    let namesake = Coin { id: "bitcoin-namesake".into(), ..bitcoin.clone() };
+    let namesake = Coin {
+        id: "bitcoin-namesake".into(),
+        ..bitcoin.clone()
+    };
 
     let alone = source.history(&bitcoin, &coins).unwrap();
-    let shared_symbol = source.history(&bitcoin, &[bitcoin.clone(), namesake]).unwrap();
+    let shared_symbol = source
+        .history(&bitcoin, &[bitcoin.clone(), namesake])
+        .unwrap();
 
     assert!(alone.iter().all(|c| c.has_ohlc()));
     assert!(shared_symbol.iter().all(|c| !c.has_ohlc()));
@@ -55,7 +65,9 @@ fn duplicate_symbol_uses_chart_only() {
 
 #[test]
 fn missing_folder_names_the_path() {
-    let error = SnapshotSource::new("/nonexistent/snapshot").load().unwrap_err();
+    let error = SnapshotSource::new("/nonexistent/snapshot")
+        .load()
+        .unwrap_err();
     let MarketError::Snapshot { path, .. } = &error else {
         panic!("expected Snapshot error, got {error:?}");
     };
@@ -73,7 +85,11 @@ fn recorded_snapshot_loads_back_equal() {
     assert_eq!(replayed.coins, original.coins);
     assert_eq!(replayed.as_of, original.as_of);
     for (id, history) in &original.histories {
-        assert_eq!(debug_rows(&replayed.histories[id]), debug_rows(history), "{id}");
+        assert_eq!(
+            debug_rows(&replayed.histories[id]),
+            debug_rows(history),
+            "{id}"
+        );
     }
 }
 
@@ -84,8 +100,14 @@ async fn snapshot_source_refresh_fills_store() {
     let store = HistoryStore::new(cache.path());
     let (coins, _) = source.load_coins().await.unwrap();
 
-    let first = source.refresh_histories(&coins, &store, |_| {}).await.unwrap();
-    let second = source.refresh_histories(&coins, &store, |_| {}).await.unwrap();
+    let first = source
+        .refresh_histories(&coins, &store, |_| {})
+        .await
+        .unwrap();
+    let second = source
+        .refresh_histories(&coins, &store, |_| {})
+        .await
+        .unwrap();
 
     assert_eq!(first.updated, 14);
     assert_eq!(second.up_to_date, 14);

@@ -13,7 +13,11 @@ use wiremock::{Request, Respond, ResponseTemplate};
 /// when it is missing.
 pub fn shared(relative: &str) -> PathBuf {
     let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")).join(relative);
-    assert!(path.exists(), "shared test data is missing: {}", path.display());
+    assert!(
+        path.exists(),
+        "shared test data is missing: {}",
+        path.display()
+    );
     path
 }
 
@@ -68,8 +72,12 @@ pub struct MarketsPages {
 
 impl Respond for MarketsPages {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let per_page: usize = query_value(request, "per_page").and_then(|v| v.parse().ok()).unwrap_or(100);
-        let page: usize = query_value(request, "page").and_then(|v| v.parse().ok()).unwrap_or(1);
+        let per_page: usize = query_value(request, "per_page")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100);
+        let page: usize = query_value(request, "page")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
         let start = (page.saturating_sub(1) * per_page).min(self.rows.len());
         let end = (start + per_page).min(self.rows.len());
         let body = Value::Array(self.rows[start..end].to_vec()).to_string();
@@ -85,17 +93,29 @@ pub struct HistodayPages {
 
 impl HistodayPages {
     pub fn from_file(relative: &str) -> Self {
-        let root: Value = serde_json::from_str(&read_shared(relative)).expect("histoday file is JSON");
-        let rows = root["Data"]["Data"].as_array().expect("histoday rows").clone();
+        let root: Value =
+            serde_json::from_str(&read_shared(relative)).expect("histoday file is JSON");
+        let rows = root["Data"]["Data"]
+            .as_array()
+            .expect("histoday rows")
+            .clone();
         Self { rows }
     }
 }
 
 impl Respond for HistodayPages {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let limit: usize = query_value(request, "limit").and_then(|v| v.parse().ok()).unwrap_or(30);
-        let to_ts: i64 = query_value(request, "toTs").and_then(|v| v.parse().ok()).unwrap_or(i64::MAX);
-        let upto: Vec<&Value> = self.rows.iter().filter(|row| row["time"].as_i64().unwrap_or(0) <= to_ts).collect();
+        let limit: usize = query_value(request, "limit")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30);
+        let to_ts: i64 = query_value(request, "toTs")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(i64::MAX);
+        let upto: Vec<&Value> = self
+            .rows
+            .iter()
+            .filter(|row| row["time"].as_i64().unwrap_or(0) <= to_ts)
+            .collect();
         let start = upto.len().saturating_sub(limit + 1);
         let page: Vec<Value> = upto[start..].iter().map(|v| (*v).clone()).collect();
         let body = serde_json::json!({"Response": "Success", "Message": "", "Type": 100, "Data": {"Data": page}});
