@@ -16,26 +16,28 @@ use crate::store::HistoryStore;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-/// Clients of the live APIs. CryptoCompare is present only when its key is set.
-#[derive(Debug)]
+/// Clients of the live APIs. CryptoCompare is present only when its key is
+/// set. Clones share the clients, so they share rate limits and counters.
+#[derive(Debug, Clone)]
 pub struct LiveClients {
-    pub coingecko: CoinGeckoClient,
-    pub cryptocompare: Option<CryptoCompareClient>,
+    pub coingecko: Arc<CoinGeckoClient>,
+    pub cryptocompare: Option<Arc<CryptoCompareClient>>,
     /// Set after CryptoCompare rejected the key, so later coins skip it.
-    cryptocompare_rejected: AtomicBool,
+    cryptocompare_rejected: Arc<AtomicBool>,
 }
 
 impl LiveClients {
     pub fn new(settings: &MarketSettings) -> Result<Self, MarketError> {
         let cryptocompare = match settings.cryptocompare_key {
-            Some(_) => Some(CryptoCompareClient::new(settings)?),
+            Some(_) => Some(Arc::new(CryptoCompareClient::new(settings)?)),
             None => None,
         };
         Ok(Self {
-            coingecko: CoinGeckoClient::new(settings)?,
+            coingecko: Arc::new(CoinGeckoClient::new(settings)?),
             cryptocompare,
-            cryptocompare_rejected: AtomicBool::new(false),
+            cryptocompare_rejected: Arc::new(AtomicBool::new(false)),
         })
     }
 
