@@ -18,7 +18,7 @@ const HISTORY_KIND: FileKind = FileKind {
 const NO_SCHEMA: u64 = 0;
 const MAX_ID_LEN: usize = 128;
 
-/// Why the history cache could not be read or written.
+/// Failure to read or write the history cache.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("invalid coin id {id:?} for a cache file name: use only a-z, 0-9, '-', '_' and '.' (not '..')")]

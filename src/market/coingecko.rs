@@ -51,12 +51,12 @@ impl CoinGeckoClient {
         })
     }
 
-    /// The underlying host, for request counts and limiter state.
+    /// Returns the underlying host, for request counts and limiter state.
     pub fn http(&self) -> &HttpHost {
         &self.http
     }
 
-    /// Checks that the host answers `/ping`.
+    /// Checks that the host responds to `/ping`.
     pub async fn ping(&self) -> Result<(), MarketError> {
         let body = self.http.get("/ping", &[]).await?;
         if body.contains("gecko_says") {
@@ -114,8 +114,9 @@ impl CoinGeckoClient {
         let days = match days {
             HistoryDays::Last(n) => n.max(1).to_string(),
             HistoryDays::All if self.plan == CoinGeckoPlan::Pro => "max".to_string(),
-            // NOTE: since 2024 CoinGecko's public and demo plans serve at most
-            // 365 days of history and reject `days=max`.
+            // NOTE: CoinGecko's public and demo plans are understood to serve
+            // at most 365 days since 2024, so `days=max` is sent only on pro.
+            // This was not checked against the live service.
             HistoryDays::All => "365".to_string(),
         };
         let path = format!("/coins/{id}/market_chart");

@@ -38,7 +38,7 @@ impl CryptoCompareClient {
         })
     }
 
-    /// The underlying host, for request counts and limiter state.
+    /// Returns the underlying host, for request counts and limiter state.
     pub fn http(&self) -> &HttpHost {
         &self.http
     }

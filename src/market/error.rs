@@ -6,10 +6,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Longest body excerpt kept in [`MarketError::BadBody`].
+/// Maximum length of the body excerpt in [`MarketError::BadBody`].
 pub const SNIPPET_CHARS: usize = 120;
 
-/// Why market data could not be loaded.
+/// Failure to load market data, with a hint for the user.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MarketError {
     #[error("{host} rate limit reached{}", retry_text(*retry_after))]

@@ -16,14 +16,14 @@ use std::time::Duration;
 /// Wait assumed after a 429 without a usable `Retry-After`.
 const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
-/// Which API a host serves, for its key header and its error shapes.
+/// API vendor of a host, which decides its key header and error shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Vendor {
     CoinGecko(CoinGeckoPlan),
     CryptoCompare,
 }
 
-/// What one response looked like, for [`classify`].
+/// Status, headers and body of one response, for [`classify`].
 #[derive(Debug, Clone, Copy)]
 pub struct ResponseInfo<'a> {
     pub status: u16,
@@ -104,9 +104,9 @@ impl HttpHost {
     /// Sends `GET base_url + path` with `query` and returns the body.
     ///
     /// Server errors and transport errors are retried with exponential
-    /// backoff; a 429 pauses the host's limiter for its `Retry-After` and is
-    /// retried only when that wait is within `max_retry_after`. Either way at
-    /// most `max_retries` retries are made.
+    /// backoff. A 429 pauses the host's limiter for its `Retry-After`, and it
+    /// is retried only when that wait is within `max_retry_after`. Either way
+    /// at most `max_retries` retries are made.
     pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<String, MarketError> {
         let mut attempt = 0;
         loop {

@@ -25,7 +25,7 @@ pub fn merge_by_date(cached: &[Candle], fresh: &[Candle]) -> History {
 /// Combines OHLCV candles with the market caps of a chart history.
 ///
 /// Days present in `ohlcv` keep its open, high, low, close and volume and take
-/// the chart's market cap; days only in the chart are kept as the chart has
+/// the chart's market cap. Days only in the chart are kept as the chart has
 /// them, so a gap in the OHLCV source does not remove a day.
 pub fn with_chart_caps(ohlcv: &[Candle], chart: &[Candle]) -> History {
     let mut by_date: BTreeMap<NaiveDate, Candle> = chart.iter().map(|c| (c.date, *c)).collect();

@@ -54,7 +54,7 @@ pub enum CoinGeckoPlan {
 }
 
 impl CoinGeckoPlan {
-    /// Name of the environment variable that holds this plan's key.
+    /// Name of the environment variable that contains this plan's key.
     pub fn key_env_var(self) -> &'static str {
         match self {
             Self::Pro => "COINGECKO_PRO_API_KEY",
@@ -64,9 +64,8 @@ impl CoinGeckoPlan {
 
     /// Default request rate for this plan.
     ///
-    /// NOTE: CoinGecko documents roughly 5 to 15 calls per minute without a
-    /// key, 30 with a demo key and 500 or more on paid plans; these defaults
-    /// stay at or under those figures and are not measured.
+    /// NOTE: these are conservative estimates kept under CoinGecko's published
+    /// plan limits as of 2024. They were not measured against the service.
     pub fn default_limit(self) -> HostLimit {
         match self {
             Self::Public => HostLimit::new(10, 2),

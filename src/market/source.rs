@@ -105,7 +105,7 @@ impl LiveClients {
     }
 }
 
-/// Where market data comes from.
+/// Source of market data: the live APIs or a snapshot folder.
 #[derive(Debug)]
 pub enum MarketSource {
     Live(LiveClients),
@@ -180,7 +180,7 @@ impl MarketSource {
 
     /// Brings each coin's cached history up to its last complete day.
     ///
-    /// Per coin: load the cache, skip the coin when the cache already holds
+    /// Per coin: load the cache, skip the coin when the cache already contains
     /// the last complete day (from the coin's `last_updated`), otherwise fetch
     /// the missing days (everything when nothing is cached), merge and save.
     /// Coins are refreshed one after another, so the rate limiter paces them.
@@ -188,7 +188,7 @@ impl MarketSource {
     /// A coin whose fetch or save fails keeps its cached history and is listed
     /// in [`RefreshSummary::failures`]. Only an error that every further
     /// request would repeat (a rejected key, a blocked network) stops the
-    /// refresh and is returned; coins refreshed before it are already saved.
+    /// refresh and is returned. Coins refreshed before it are already saved.
     ///
     /// With a snapshot source the "fetch" reads the snapshot's files, so give
     /// snapshot sessions a store of their own.

@@ -111,13 +111,13 @@ impl Respond for HistodayPages {
         let to_ts: i64 = query_value(request, "toTs")
             .and_then(|v| v.parse().ok())
             .unwrap_or(i64::MAX);
-        let upto: Vec<&Value> = self
+        let rows_up_to: Vec<&Value> = self
             .rows
             .iter()
             .filter(|row| row["time"].as_i64().unwrap_or(0) <= to_ts)
             .collect();
-        let start = upto.len().saturating_sub(limit + 1);
-        let page: Vec<Value> = upto[start..].iter().map(|v| (*v).clone()).collect();
+        let start = rows_up_to.len().saturating_sub(limit + 1);
+        let page: Vec<Value> = rows_up_to[start..].iter().map(|v| (*v).clone()).collect();
         let body = serde_json::json!({"Response": "Success", "Message": "", "Type": 100, "Data": {"Data": page}});
         json_response(body.to_string())
     }
