@@ -111,7 +111,7 @@ fn main() {
             .filter(|(id, history)| id.as_str() != BTC_ID && history.len() >= SYNTHETIC_DAYS)
             .map(|(_, history)| history),
     );
-    let end = NaiveDate::from_ymd_opt(2025, 2, 11).unwrap_or_default();
+    let end = NaiveDate::from_ymd_opt(2025, 2, 11).expect("valid date");
     let synthetic = replicate(&sources, end);
     measure("1000 coins x 5 years (replicated)", &synthetic);
 }
