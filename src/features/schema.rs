@@ -1,9 +1,9 @@
 //! The ordered feature names, one line of definition each, and their hash.
 //!
 //! Conventions for every definition below: "rows" are the candles present in
-//! the history, so a rolling window of N rows skips over missing days, while
-//! "days" are calendar days looked up by date, and the value is NaN when that
-//! day is missing. "Warm-up" is the number of earlier rows (or days) a value
+//! the history, so a rolling window of N rows skips over missing days. "Days"
+//! are calendar days looked up by date, and the value is NaN when that day is
+//! missing. "Warm-up" is the number of earlier rows (or days) a value
 //! needs; the value is NaN before it. Ratios to price are `x / close - 1`.
 
 /// One feature column and its definition.
@@ -14,8 +14,8 @@ pub struct FeatureSpec {
     pub doc: &'static str,
 }
 
-/// Version of the feature definitions; raise it when a formula changes while
-/// the names stay the same, so models trained on the old formulas are rejected.
+/// Version of the feature definitions. Raise it when a formula changes but the
+/// names stay the same, so that models trained on the old formulas are rejected.
 pub const SCHEMA_VERSION: u32 = 1;
 
 macro_rules! feature_schema {

@@ -11,7 +11,7 @@ fn day(offset: i64) -> NaiveDate {
     start + chrono::Duration::days(offset)
 }
 
-/// A full OHLCV candle with a wavy close so no window is flat.
+/// Builds a full OHLCV candle with a wavy close, so no window is flat.
 fn candle(offset: i64, scale: f64) -> Candle {
     let t = offset as f64;
     let close = scale * (100.0 + 10.0 * (t / 5.0).sin() + t * 0.1);
