@@ -44,7 +44,11 @@ async fn prepare<M: MarketData>(market: &M) -> anyhow::Result<Prepared> {
 
 /// Loads the saved models, training new ones when they are missing,
 /// unusable or older than the retrain age. Progress goes to stderr.
-fn models_for(prepared: &Prepared, store: &ModelStore, config: &Config) -> anyhow::Result<ModelSet> {
+fn models_for(
+    prepared: &Prepared,
+    store: &ModelStore,
+    config: &Config,
+) -> anyhow::Result<ModelSet> {
     let retrain_after = chrono::Duration::days(config.retrain_after_days as i64);
     let reason = match pipeline::load_models(store, retrain_after, Utc::now()) {
         LoadOutcome::Loaded(models) => {
@@ -59,7 +63,11 @@ fn models_for(prepared: &Prepared, store: &ModelStore, config: &Config) -> anyho
     train_with_progress(prepared, store, config)
 }
 
-fn train_with_progress(prepared: &Prepared, store: &ModelStore, config: &Config) -> anyhow::Result<ModelSet> {
+fn train_with_progress(
+    prepared: &Prepared,
+    store: &ModelStore,
+    config: &Config,
+) -> anyhow::Result<ModelSet> {
     let mut progress = |done: usize, total: usize, step: &str| eprintln!("[{done}/{total}] {step}");
     let (models, save_error) = pipeline::train_and_save(
         store,
@@ -103,7 +111,12 @@ pub async fn scan<M: MarketData>(
 }
 
 /// Trains all models now, saves them and prints their report.
-pub async fn train<M: MarketData>(market: &M, store: &ModelStore, config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
+pub async fn train<M: MarketData>(
+    market: &M,
+    store: &ModelStore,
+    config: &Config,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let prepared = prepare(market).await?;
     let models = train_with_progress(&prepared, store, config)?;
     writeln!(out, "models saved in {}", store.dir().display())?;
@@ -113,9 +126,12 @@ pub async fn train<M: MarketData>(market: &M, store: &ModelStore, config: &Confi
 
 /// Prints the saved models' report.
 pub fn models(store: &ModelStore, out: &mut impl Write) -> anyhow::Result<()> {
-    let report = store
-        .read_report()
-        .with_context(|| format!("run `coinlens train` to create models in {}", store.dir().display()))?;
+    let report = store.read_report().with_context(|| {
+        format!(
+            "run `coinlens train` to create models in {}",
+            store.dir().display()
+        )
+    })?;
     let expected = features::schema_hash();
     if report.schema_hash != expected {
         writeln!(
@@ -130,11 +146,24 @@ pub fn models(store: &ModelStore, out: &mut impl Write) -> anyhow::Result<()> {
 }
 
 /// Prints one coin's feature table.
-pub async fn features<M: MarketData>(market: &M, coin: &str, format: TableFormat, out: &mut impl Write) -> anyhow::Result<()> {
+pub async fn features<M: MarketData>(
+    market: &M,
+    coin: &str,
+    format: TableFormat,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let prepared = prepare(market).await?;
     let Some(table) = prepared.tables.get(coin) else {
-        let known: Vec<&str> = prepared.tables.keys().map(String::as_str).take(20).collect();
-        bail!("no history for coin id {coin:?}; coins with history include: {}", known.join(", "));
+        let known: Vec<&str> = prepared
+            .tables
+            .keys()
+            .map(String::as_str)
+            .take(20)
+            .collect();
+        bail!(
+            "no history for coin id {coin:?}; coins with history include: {}",
+            known.join(", ")
+        );
     };
     match format {
         TableFormat::Csv => features::export::write_csv(table, out)?,

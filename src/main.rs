@@ -35,19 +35,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    let market = app::market_source(&cli, &loaded.config, &paths)?;
-    let store = app::model_store(&paths);
+    // The live clients need the runtime's reactor, so build them inside it.
+    let _runtime_guard = runtime.enter();
+    let market = app::market_feed(&cli, &loaded.config, &paths)?;
+    let store = app::model_store(&paths, cli.snapshot.as_deref());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
 
     match cli.command {
         None => {
             drop(out);
-            runtime.block_on(app::run_tui(market, &loaded, &paths))
+            runtime.block_on(app::run_tui(market, store, &loaded, &paths))
         }
         Some(Command::Scan { format }) => {
             print_warnings(&loaded.warnings);
-            runtime.block_on(commands::scan(&market, &store, &loaded.config, format, &mut out))
+            runtime.block_on(commands::scan(
+                &market,
+                &store,
+                &loaded.config,
+                format,
+                &mut out,
+            ))
         }
         Some(Command::Train) => {
             print_warnings(&loaded.warnings);

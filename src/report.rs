@@ -97,14 +97,25 @@ fn csv_field(text: &str) -> String {
 }
 
 /// Writes the ranking as an aligned text table.
-pub fn write_scan_table(coins: &[ScoredCoin], as_of: DateTime<Utc>, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "coinlens ranking, data as of {}", as_of.format("%Y-%m-%d %H:%M UTC"))?;
+pub fn write_scan_table(
+    coins: &[ScoredCoin],
+    as_of: DateTime<Utc>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "coinlens ranking, data as of {}",
+        as_of.format("%Y-%m-%d %H:%M UTC")
+    )?;
     writeln!(
         out,
         "{:>4}  {:<22} {:<7} {:>14} {:>8} {:>16} {:>6} {:>6}  note",
         "rank", "name", "symbol", "price", "7d pred", "± spread", "gem", "score"
     )?;
-    let percent = |value: Option<f64>| value.map_or("—".to_string(), |v| format!("{:+.2}%", v * 100.0));
+    let percent =
+        |value: Option<f64>| value.map_or("—".to_string(), |v| format!("{:+.2}%", v * 100.0));
+    let spread =
+        |value: Option<f64>| value.map_or("—".to_string(), |v| format!("±{:.2}%", v * 100.0));
     for coin in coins {
         let marker = if coin.out_of_range { "!" } else { "" };
         writeln!(
@@ -113,10 +124,13 @@ pub fn write_scan_table(coins: &[ScoredCoin], as_of: DateTime<Utc>, out: &mut im
             coin.rank,
             truncate(&coin.coin.name, 22),
             coin.coin.symbol.to_uppercase(),
-            coin.coin.current_price.map_or("—".to_string(), |p| format!("{p:.6}")),
+            coin.coin
+                .current_price
+                .map_or("—".to_string(), |p| format!("{p:.6}")),
             percent(coin.predicted_return_7d),
-            format!("{}{marker}", percent(coin.prediction_spread)),
-            coin.gem_probability.map_or("—".to_string(), |p| format!("{:.2}", p)),
+            format!("{}{marker}", spread(coin.prediction_spread)),
+            coin.gem_probability
+                .map_or("—".to_string(), |p| format!("{:.2}", p)),
             coin.score,
             if coin.is_gem { "gem " } else { "" },
             coin.note.as_deref().unwrap_or(""),
@@ -137,7 +151,11 @@ fn truncate(text: &str, width: usize) -> String {
 
 /// Writes a model report: what was trained, on what, and how it did out of
 /// sample next to its baselines.
-pub fn write_model_report(report: &ModelReport, now: DateTime<Utc>, out: &mut impl Write) -> io::Result<()> {
+pub fn write_model_report(
+    report: &ModelReport,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let age = now - report.trained_at;
     writeln!(
         out,
@@ -188,14 +206,29 @@ fn write_metrics(metrics: &[Metric], out: &mut impl Write) -> io::Result<()> {
         let baselines: Vec<String> = metric
             .baselines
             .iter()
-            .map(|baseline| format!("{} {:.4}", baseline.name, baseline.value))
+            .map(|baseline| format!("{} {}", baseline.name, metric_value(baseline.value)))
             .collect();
         let versus = if baselines.is_empty() {
             String::new()
         } else {
             format!("   vs {}", baselines.join(", "))
         };
-        writeln!(out, "  {:<20} {:>8.4}{versus}", metric.name, metric.model)?;
+        writeln!(
+            out,
+            "  {:<20} {:>8}{versus}",
+            metric.name,
+            metric_value(metric.model)
+        )?;
     }
     Ok(())
+}
+
+/// A metric to 4 decimals, or "—" where it is undefined (such as the
+/// direction of a zero-return prediction).
+fn metric_value(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value:.4}")
+    } else {
+        "—".to_string()
+    }
 }

@@ -2,7 +2,10 @@
 //! trains and saves, second start loads, retrain requests collapse.
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use coinlens::engine::{self, Command, DataOrigin, EngineEvent, EngineSettings, HistoryProgress, Job, LoadedMarket, MarketData};
+use coinlens::engine::{
+    self, Command, DataOrigin, EngineEvent, EngineSettings, HistoryProgress, Job, LoadedMarket,
+    MarketData,
+};
 use coinlens::market::{Candle, Coin, History};
 use coinlens::ml::{ModelStore, TrainSettings};
 use std::collections::BTreeMap;
@@ -97,7 +100,10 @@ fn settings(store: &ModelStore) -> EngineSettings {
 }
 
 /// Collects events until `stop` matches one, failing after 60 seconds.
-async fn collect_until(events: &mut mpsc::Receiver<EngineEvent>, stop: impl Fn(&EngineEvent) -> bool) -> Vec<EngineEvent> {
+async fn collect_until(
+    events: &mut mpsc::Receiver<EngineEvent>,
+    stop: impl Fn(&EngineEvent) -> bool,
+) -> Vec<EngineEvent> {
     let mut seen = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -124,17 +130,48 @@ async fn first_start_trains_second_start_loads() {
 
     let mut first = engine::spawn(FakeMarket::new(), settings(&store));
     let events = collect_until(&mut first.events, is_scored_with_predictions).await;
-    assert!(events.iter().any(|e| matches!(e, EngineEvent::MarketLoaded { coins, .. } if coins.len() == 3)));
-    assert!(events.iter().any(|e| matches!(e, EngineEvent::HistoriesLoaded(h) if h.len() == 3)));
-    assert!(events.iter().any(|e| matches!(e, EngineEvent::Progress { job: Job::Train, .. })));
-    assert!(events.iter().any(|e| matches!(e, EngineEvent::ModelsReady { loaded_from_disk: false, .. })));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, EngineEvent::MarketLoaded { coins, .. } if coins.len() == 3)));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, EngineEvent::HistoriesLoaded(h) if h.len() == 3)));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        EngineEvent::Progress {
+            job: Job::Train,
+            ..
+        }
+    )));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        EngineEvent::ModelsReady {
+            loaded_from_disk: false,
+            ..
+        }
+    )));
     first.commands.send(Command::Quit).await.unwrap();
     first.task.await.unwrap();
 
     let mut second = engine::spawn(FakeMarket::new(), settings(&store));
     let events = collect_until(&mut second.events, is_scored_with_predictions).await;
-    assert!(events.iter().any(|e| matches!(e, EngineEvent::ModelsReady { loaded_from_disk: true, .. })));
-    assert!(!events.iter().any(|e| matches!(e, EngineEvent::Progress { job: Job::Train, .. })), "second start retrained");
+    assert!(events.iter().any(|e| matches!(
+        e,
+        EngineEvent::ModelsReady {
+            loaded_from_disk: true,
+            ..
+        }
+    )));
+    assert!(
+        !events.iter().any(|e| matches!(
+            e,
+            EngineEvent::Progress {
+                job: Job::Train,
+                ..
+            }
+        )),
+        "second start retrained"
+    );
     second.commands.send(Command::Quit).await.unwrap();
 }
 
@@ -170,7 +207,10 @@ async fn repeated_retrain_runs_at_most_twice() {
             break;
         }
     }
-    assert_eq!(trained, 2, "five presses during training must give the running run plus one queued run");
+    assert_eq!(
+        trained, 2,
+        "five presses during training must give the running run plus one queued run"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,7 +221,10 @@ async fn failed_fetch_is_reported() {
     market.fail_coins = true;
     let mut handle = engine::spawn(market, settings(&store));
 
-    let events = collect_until(&mut handle.events, |e| matches!(e, EngineEvent::Failed { .. })).await;
+    let events = collect_until(&mut handle.events, |e| {
+        matches!(e, EngineEvent::Failed { .. })
+    })
+    .await;
     match events.last() {
         Some(EngineEvent::Failed { job, message }) => {
             assert_eq!(*job, Job::Fetch);

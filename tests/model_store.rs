@@ -1,9 +1,9 @@
 //! Model store: save → load round trips and every kind of damaged file.
 
+use chrono::NaiveDate;
 use coinlens::features::{self, FeatureTable};
 use coinlens::market::{Candle, History};
 use coinlens::ml::{self, ModelStore, ModelStoreError, TrainSettings};
-use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::fs;
 
@@ -41,7 +41,11 @@ fn small_settings() -> TrainSettings {
     settings
 }
 
-fn trained() -> (ml::ModelSet, BTreeMap<String, History>, BTreeMap<String, FeatureTable>) {
+fn trained() -> (
+    ml::ModelSet,
+    BTreeMap<String, History>,
+    BTreeMap<String, FeatureTable>,
+) {
     let histories = histories();
     let tables = features::build_tables(&histories);
     let models = ml::train(&histories, &tables, &small_settings(), &mut |_, _, _| {}).unwrap();
@@ -126,7 +130,10 @@ fn mixed_sets_are_rejected_and_previous_kept() {
 
     models.report.trained_at += chrono::Duration::seconds(5);
     store.save(&models).unwrap();
-    assert_eq!(fs::read(models_dir.join("previous/price_model.bin")).unwrap(), first_price);
+    assert_eq!(
+        fs::read(models_dir.join("previous/price_model.bin")).unwrap(),
+        first_price
+    );
 
     // A save cut off after the price model: the old model beside new metadata.
     fs::write(models_dir.join("price_model.bin"), &first_price).unwrap();

@@ -44,8 +44,20 @@ impl Paths {
         self.data_dir.join("history")
     }
 
+    /// Models trained on live data.
     pub fn models_dir(&self) -> PathBuf {
         self.data_dir.join("models")
+    }
+
+    /// Models trained on a snapshot folder, kept apart from the live ones so
+    /// that a replay never replaces them: `snapshot-models/<folder name>`.
+    pub fn snapshot_models_dir(&self, snapshot: &Path) -> PathBuf {
+        let name = snapshot
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .filter(|name| !name.is_empty() && name != "..")
+            .unwrap_or_else(|| "snapshot".to_string());
+        self.data_dir.join("snapshot-models").join(name)
     }
 
     pub fn favorites_file(&self) -> PathBuf {

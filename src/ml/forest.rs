@@ -1,14 +1,18 @@
-//! A random forest built from smartcore regression trees, trained on all
-//! cores, that keeps each tree's prediction so the spread can be reported.
+//! A random forest whose trees are grown by smartcore and then copied into
+//! plain node arrays, so each tree's prediction is available (for the
+//! spread) and the trees can be saved and exported.
 //!
-//! smartcore's `RandomForestRegressor` only returns the mean over its trees,
-//! so this forest holds many small smartcore forests ("members") with
-//! distinct seeds. With one tree per member, the member predictions are the
-//! individual tree predictions. The same forest serves the gem detector: a
-//! regression tree on 0/1 labels picks the same splits as a two-class Gini
-//! tree (squared error on a 0/1 target is proportional to Gini impurity) and
-//! its leaf means are class frequencies, so the mean prediction is a
-//! probability.
+//! smartcore's `RandomForestRegressor` only returns the mean over its trees
+//! and keeps the trees private. Its serde form does expose them, so after
+//! fitting, each smartcore forest is serialized once and its trees are read
+//! into [`Tree`]s; a test checks that these give exactly smartcore's
+//! predictions. Trees are grown in fixed chunks with their own seeds, spread
+//! over the cores, so the result does not depend on the core count.
+//!
+//! The same forest serves the gem detector: a regression tree on 0/1 labels
+//! picks the same splits as a two-class Gini tree (squared error on a 0/1
+//! target is proportional to Gini impurity) and its leaf means are class
+//! frequencies, so the mean prediction is a probability.
 
 use serde::{Deserialize, Serialize};
 use smartcore::ensemble::random_forest_regressor::{
@@ -16,7 +20,11 @@ use smartcore::ensemble::random_forest_regressor::{
 };
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
-type Member = RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
+type SmartForest = RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
+
+/// Trees grown by one smartcore call. smartcore sorts every feature column
+/// once per call, so larger chunks spend less time sorting.
+const TREES_PER_CHUNK: usize = 25;
 
 /// Hyperparameters of a forest.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -58,27 +66,65 @@ pub enum ForestError {
     NotFinite,
     #[error("smartcore failed: {0}")]
     Smartcore(String),
+    #[error("tree {tree} is malformed: {message}")]
+    MalformedTree { tree: usize, message: String },
+}
+
+/// One node of a binary tree. A leaf has `left == 0` (the root is never a
+/// child); an inner node sends a row left when `row[feature] <= threshold`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    pub feature: u32,
+    pub threshold: f64,
+    pub left: u32,
+    pub right: u32,
+    /// Mean label of the training rows that reached this node.
+    pub value: f64,
+}
+
+/// A regression tree as a node array, root first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tree {
+    pub nodes: Vec<Node>,
+}
+
+impl Tree {
+    /// Follows `row` from the root to its leaf and returns the leaf value.
+    pub fn predict_row(&self, row: &[f64]) -> f64 {
+        let mut index = 0usize;
+        loop {
+            let node = &self.nodes[index];
+            if node.left == 0 {
+                return node.value;
+            }
+            index = if row[node.feature as usize] <= node.threshold {
+                node.left as usize
+            } else {
+                node.right as usize
+            };
+        }
+    }
 }
 
 /// A fitted forest.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Forest {
     params: ForestParams,
     n_features: usize,
-    members: Vec<Member>,
+    trees: Vec<Tree>,
 }
 
 /// A forest's prediction for one row: the mean and the spread of its trees.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TreePrediction {
     pub mean: f64,
-    /// Population standard deviation of the members' predictions.
+    /// Population standard deviation of the trees' predictions.
     pub spread: f64,
 }
 
 impl Forest {
     /// Fits `params.n_trees` trees on row-major `x` (`rows` x `columns`) and
-    /// labels `y`, spreading the trees over the available cores. Values must
+    /// labels `y`, spreading the work over the available cores. Values must
     /// be finite: impute missing features before calling this.
     pub fn fit(
         x: &[f64],
@@ -105,27 +151,35 @@ impl Forest {
             .map_err(|error| ForestError::Smartcore(error.to_string()))?;
         let labels = y.to_vec();
         let n_trees = params.n_trees.max(1);
+        let chunks: Vec<(usize, usize)> = (0..n_trees)
+            .step_by(TREES_PER_CHUNK)
+            .enumerate()
+            .map(|(chunk, first)| (chunk, TREES_PER_CHUNK.min(n_trees - first)))
+            .collect();
         let threads = std::thread::available_parallelism()
             .map(|count| count.get())
             .unwrap_or(1)
-            .min(n_trees);
+            .min(chunks.len());
 
-        // Thread t fits trees t, t + threads, t + 2 * threads, ... so the
-        // result does not depend on the number of threads.
-        let mut fitted: Vec<(usize, Member)> = std::thread::scope(|scope| {
+        // Thread t grows chunks t, t + threads, ...; results are put back in chunk order.
+        let mut grown: Vec<(usize, Vec<Tree>)> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|thread| {
-                    let matrix = &matrix;
-                    let labels = &labels;
+                    let (matrix, labels, chunks) = (&matrix, &labels, &chunks);
                     scope.spawn(move || {
-                        (thread..n_trees)
+                        chunks
+                            .iter()
+                            .skip(thread)
                             .step_by(threads)
-                            .map(|tree| fit_member(matrix, labels, params, tree).map(|m| (tree, m)))
+                            .map(|&(chunk, size)| {
+                                grow_chunk(matrix, labels, columns, params, chunk, size)
+                                    .map(|trees| (chunk, trees))
+                            })
                             .collect::<Result<Vec<_>, _>>()
                     })
                 })
                 .collect();
-            let mut all = Vec::with_capacity(n_trees);
+            let mut all = Vec::with_capacity(chunks.len());
             for handle in handles {
                 let part = handle
                     .join()
@@ -134,12 +188,12 @@ impl Forest {
             }
             Ok::<_, ForestError>(all)
         })?;
-        fitted.sort_by_key(|(tree, _)| *tree);
+        grown.sort_by_key(|(chunk, _)| *chunk);
 
         Ok(Self {
             params,
             n_features: columns,
-            members: fitted.into_iter().map(|(_, member)| member).collect(),
+            trees: grown.into_iter().flat_map(|(_, trees)| trees).collect(),
         })
     }
 
@@ -149,6 +203,10 @@ impl Forest {
 
     pub fn n_features(&self) -> usize {
         self.n_features
+    }
+
+    pub fn trees(&self) -> &[Tree] {
+        &self.trees
     }
 
     /// Predicts every row of row-major `x`, returning the mean and spread per row.
@@ -161,57 +219,42 @@ impl Forest {
                 columns,
             });
         }
-        let rows = x.len() / columns;
-        if rows == 0 {
-            return Ok(Vec::new());
-        }
         if !x.iter().all(|value| value.is_finite()) {
             return Err(ForestError::NotFinite);
         }
 
-        let matrix = DenseMatrix::new(rows, columns, x.to_vec(), false)
-            .map_err(|error| ForestError::Smartcore(error.to_string()))?;
-        let mut sums = vec![0.0; rows];
-        let mut squares = vec![0.0; rows];
-        for member in &self.members {
-            let predictions = member
-                .predict(&matrix)
-                .map_err(|error| ForestError::Smartcore(error.to_string()))?;
-            for (row, value) in predictions.iter().enumerate() {
-                sums[row] += value;
-                squares[row] += value * value;
-            }
-        }
-
-        let count = self.members.len() as f64;
-        Ok(sums
-            .iter()
-            .zip(&squares)
-            .map(|(sum, square)| {
+        let count = self.trees.len() as f64;
+        Ok(x.chunks(columns)
+            .map(|row| {
+                let (sum, squares) = self.trees.iter().fold((0.0, 0.0), |(sum, squares), tree| {
+                    let value = tree.predict_row(row);
+                    (sum + value, squares + value * value)
+                });
                 let mean = sum / count;
-                let variance = (square / count - mean * mean).max(0.0);
                 TreePrediction {
                     mean,
-                    spread: variance.sqrt(),
+                    spread: (squares / count - mean * mean).max(0.0).sqrt(),
                 }
             })
             .collect())
     }
 }
 
-fn fit_member(
+/// Grows `size` trees with smartcore and copies them out.
+fn grow_chunk(
     matrix: &DenseMatrix<f64>,
     labels: &Vec<f64>,
+    columns: usize,
     params: ForestParams,
-    tree: usize,
-) -> Result<Member, ForestError> {
-    let columns = matrix_columns(matrix);
+    chunk: usize,
+    size: usize,
+) -> Result<Vec<Tree>, ForestError> {
     let max_features = params
         .max_features
         .unwrap_or_else(|| (columns as f64).sqrt().floor().max(1.0) as usize)
         .clamp(1, columns);
-    let member_params = RandomForestRegressorParameters::default()
-        .with_n_trees(1)
+    let chunk_params = RandomForestRegressorParameters::default()
+        .with_n_trees(size)
         .with_max_depth(params.max_depth)
         .with_min_samples_leaf(params.min_samples_leaf.max(1))
         .with_min_samples_split((2 * params.min_samples_leaf).max(2))
@@ -220,15 +263,105 @@ fn fit_member(
             params
                 .seed
                 .wrapping_mul(1_000_003)
-                .wrapping_add(tree as u64),
+                .wrapping_add(chunk as u64),
         );
-    RandomForestRegressor::fit(matrix, labels, member_params)
-        .map_err(|error| ForestError::Smartcore(error.to_string()))
+    let forest = RandomForestRegressor::fit(matrix, labels, chunk_params)
+        .map_err(|error| ForestError::Smartcore(error.to_string()))?;
+    trees_of(&forest, columns)
 }
 
-fn matrix_columns(matrix: &DenseMatrix<f64>) -> usize {
-    use smartcore::linalg::basic::arrays::Array;
-    matrix.shape().1
+/// The parts of smartcore 0.7's serde form of a regression forest that hold
+/// the trees; other fields are ignored.
+mod smartcore_form {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Forest {
+        pub forest_regressor: Option<BaseForest>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct BaseForest {
+        pub trees: Option<Vec<Tree>>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Tree {
+        pub nodes: Vec<Node>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Node {
+        pub output: f64,
+        pub split_feature: usize,
+        pub split_value: Option<f64>,
+        pub true_child: Option<usize>,
+        pub false_child: Option<usize>,
+    }
+}
+
+/// Reads the trees out of a fitted smartcore forest through its serde form,
+/// checking every child index and split feature.
+fn trees_of(forest: &SmartForest, columns: usize) -> Result<Vec<Tree>, ForestError> {
+    let malformed = |tree: usize, message: String| ForestError::MalformedTree { tree, message };
+    let value = serde_json::to_value(forest).map_err(|error| malformed(0, error.to_string()))?;
+    let parsed: smartcore_form::Forest =
+        serde_json::from_value(value).map_err(|error| malformed(0, error.to_string()))?;
+    let smart_trees = parsed
+        .forest_regressor
+        .and_then(|base| base.trees)
+        .ok_or_else(|| malformed(0, "the fitted forest has no trees".to_string()))?;
+
+    let mut trees = Vec::with_capacity(smart_trees.len());
+    for (tree_index, smart) in smart_trees.into_iter().enumerate() {
+        let node_count = smart.nodes.len();
+        if node_count == 0 {
+            return Err(malformed(tree_index, "no nodes".to_string()));
+        }
+        let mut nodes = Vec::with_capacity(node_count);
+        for (node_index, node) in smart.nodes.into_iter().enumerate() {
+            let converted = match (node.true_child, node.false_child) {
+                (None, _) => Node {
+                    feature: 0,
+                    threshold: f64::NAN,
+                    left: 0,
+                    right: 0,
+                    value: node.output,
+                },
+                (Some(left), Some(right))
+                    if left > node_index
+                        && right > node_index
+                        && left < node_count
+                        && right < node_count =>
+                {
+                    if node.split_feature >= columns {
+                        return Err(malformed(
+                            tree_index,
+                            format!("node {node_index} splits on feature {}", node.split_feature),
+                        ));
+                    }
+                    Node {
+                        feature: node.split_feature as u32,
+                        // smartcore sends a row to the true child when x <= split, and a
+                        // missing split value compares false, as NaN does here.
+                        threshold: node.split_value.unwrap_or(f64::NAN),
+                        left: left as u32,
+                        right: right as u32,
+                        value: node.output,
+                    }
+                }
+                _ => {
+                    return Err(malformed(
+                        tree_index,
+                        format!("node {node_index} has invalid children"),
+                    ));
+                }
+            };
+            nodes.push(converted);
+        }
+        trees.push(Tree { nodes });
+    }
+    Ok(trees)
 }
 
 #[cfg(test)]
@@ -299,6 +432,42 @@ mod tests {
         let prediction = forest.predict(&[0.3, 0.3]).unwrap()[0];
         assert!((prediction.mean - 0.25).abs() < 1e-12);
         assert!(prediction.spread < 1e-12);
+    }
+
+    #[test]
+    fn copied_trees_predict_exactly_like_smartcore() {
+        let (x, y) = step_data(300);
+        let noisy: Vec<f64> = y
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + (i % 7) as f64 * 0.01)
+            .collect();
+        let matrix = DenseMatrix::new(300, 2, x.clone(), false).unwrap();
+        let params = RandomForestRegressorParameters::default()
+            .with_n_trees(5)
+            .with_max_depth(6)
+            .with_m(1)
+            .with_seed(3);
+        let smart = RandomForestRegressor::fit(&matrix, &noisy, params).unwrap();
+        let trees = trees_of(&smart, 2).unwrap();
+        assert_eq!(trees.len(), 5);
+
+        let expected = smart.predict(&matrix).unwrap();
+        for (row, want) in x.chunks(2).zip(&expected) {
+            let mean = trees.iter().map(|tree| tree.predict_row(row)).sum::<f64>() / 5.0;
+            assert!((mean - want).abs() < 1e-12, "{mean} vs {want}");
+        }
+    }
+
+    #[test]
+    fn result_does_not_depend_on_chunking_by_thread() {
+        let (x, y) = step_data(200);
+        let params = ForestParams {
+            n_trees: 60,
+            ..small_params()
+        };
+        let forest = Forest::fit(&x, 2, &y, params).unwrap();
+        assert_eq!(forest.trees().len(), 60);
     }
 
     #[test]

@@ -68,7 +68,9 @@ pub enum ModelStoreError {
     OtherSchema { found: u64, expected: u64 },
     #[error(transparent)]
     File(#[from] BinFileError),
-    #[error("{path} does not match metadata.json: another training run or a damaged metadata file")]
+    #[error(
+        "{path} does not match metadata.json: another training run or a damaged metadata file"
+    )]
     MixedSet { path: PathBuf },
     #[error("could not write {path}: {source}")]
     Write {
@@ -115,10 +117,11 @@ impl ModelStore {
                 })
             }
         };
-        let report = serde_json::from_slice(&bytes).map_err(|error| ModelStoreError::BadMetadata {
-            path,
-            message: error.to_string(),
-        })?;
+        let report =
+            serde_json::from_slice(&bytes).map_err(|error| ModelStoreError::BadMetadata {
+                path,
+                message: error.to_string(),
+            })?;
         Ok((report, crc32fast::hash(&bytes)))
     }
 

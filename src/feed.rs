@@ -1,0 +1,182 @@
+//! The market feed the app runs on: a live or snapshot source, the history
+//! cache for live data, and optional recording of what was fetched.
+
+use crate::config::{Config, Paths};
+use crate::engine::{DataOrigin, HistoryProgress, LoadedMarket, MarketData};
+use crate::market::{
+    record_snapshot, ApiKey, CoinGeckoPlan, LiveClients, MarketError, MarketSettings,
+    MarketSnapshot, MarketSource, SnapshotSource,
+};
+use crate::market::{Coin, History};
+use crate::store::HistoryStore;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A market source with its cache, implementing [`MarketData`] for the engine.
+pub struct MarketFeed {
+    source: MarketSource,
+    store: HistoryStore,
+    record_dir: Option<PathBuf>,
+}
+
+impl MarketFeed {
+    /// A feed on a snapshot folder; nothing is cached or recorded.
+    pub fn snapshot(dir: PathBuf, paths: &Paths) -> Self {
+        Self {
+            source: MarketSource::Snapshot(SnapshotSource::new(dir)),
+            store: HistoryStore::new(&paths.data_dir),
+            record_dir: None,
+        }
+    }
+
+    /// A feed on the live APIs with the settings and keys from `config`.
+    pub fn live(
+        config: &Config,
+        paths: &Paths,
+        record_dir: Option<PathBuf>,
+    ) -> Result<Self, MarketError> {
+        let clients = LiveClients::new(&market_settings(config))?;
+        Ok(Self {
+            source: MarketSource::Live(clients),
+            store: HistoryStore::new(&paths.data_dir),
+            record_dir,
+        })
+    }
+
+    fn origin(&self) -> DataOrigin {
+        match &self.source {
+            MarketSource::Live(_) => DataOrigin::Live,
+            MarketSource::Snapshot(snapshot) => {
+                DataOrigin::Snapshot(snapshot.dir().display().to_string())
+            }
+        }
+    }
+}
+
+/// Builds the live clients' settings from the config: the plan follows the
+/// key that is set (pro before demo), and the base URLs may be overridden.
+pub fn market_settings(config: &Config) -> MarketSettings {
+    let api = &config.api;
+    let (plan, key) = match (&api.coingecko_pro_key, &api.coingecko_demo_key) {
+        (Some(key), _) => (CoinGeckoPlan::Pro, Some(ApiKey::new(key.clone()))),
+        (None, Some(key)) => (CoinGeckoPlan::Demo, Some(ApiKey::new(key.clone()))),
+        (None, None) => (CoinGeckoPlan::Public, None),
+    };
+    MarketSettings {
+        vs_currency: config.vs_currency.clone(),
+        coin_count: config.coin_count,
+        coingecko_base_url: api.coingecko_url.clone(),
+        coingecko_key: key,
+        coingecko_plan: plan,
+        cryptocompare_base_url: api.cryptocompare_url.clone(),
+        cryptocompare_key: api.cryptocompare_key.clone().map(ApiKey::new),
+        ..MarketSettings::default()
+    }
+}
+
+fn describe(error: &MarketError) -> String {
+    format!("{error} ({})", error.hint())
+}
+
+impl MarketData for MarketFeed {
+    async fn load_coins(&self) -> Result<LoadedMarket, String> {
+        let (coins, as_of) = self
+            .source
+            .load_coins()
+            .await
+            .map_err(|error| describe(&error))?;
+        Ok(LoadedMarket {
+            coins,
+            as_of,
+            origin: self.origin(),
+        })
+    }
+
+    async fn load_histories(
+        &self,
+        coins: &[Coin],
+        mut progress: Box<dyn FnMut(HistoryProgress) + Send>,
+    ) -> Result<BTreeMap<String, History>, String> {
+        let report = |p: crate::market::HistoryProgress| {
+            let detail = match (p.coin_id.is_empty(), p.waiting_on_limiter) {
+                (true, _) => "histories loaded".to_string(),
+                (false, 0) => p.coin_id.clone(),
+                (false, waiting) => format!("{} ({waiting} waiting on the rate limit)", p.coin_id),
+            };
+            progress(HistoryProgress {
+                done: p.done,
+                total: p.total,
+                detail,
+            });
+        };
+
+        let histories = match &self.source {
+            MarketSource::Snapshot(snapshot) => snapshot_histories(snapshot, coins, report)?,
+            MarketSource::Live(_) => {
+                let summary = self
+                    .source
+                    .refresh_histories(coins, &self.store, report)
+                    .await
+                    .map_err(|error| describe(&error))?;
+                for failure in &summary.failures {
+                    tracing::warn!(coin = %failure.coin_id, error = %failure.error, "coin kept its cached history");
+                }
+                summary.histories
+            }
+        };
+
+        if let Some(dir) = &self.record_dir {
+            let snapshot = MarketSnapshot {
+                as_of: chrono::Utc::now(),
+                coins: coins.to_vec(),
+                histories: histories.clone(),
+            };
+            match record_snapshot(dir, &snapshot) {
+                Ok(()) => {
+                    tracing::info!(dir = %dir.display(), "recorded the fetched data as a snapshot")
+                }
+                Err(error) => {
+                    tracing::error!(dir = %dir.display(), %error, "recording the snapshot failed")
+                }
+            }
+        }
+        Ok(histories)
+    }
+}
+
+/// Reads each coin's history from the snapshot folder; a coin without a
+/// readable chart is left out and logged.
+fn snapshot_histories(
+    snapshot: &SnapshotSource,
+    coins: &[Coin],
+    mut report: impl FnMut(crate::market::HistoryProgress),
+) -> Result<BTreeMap<String, History>, String> {
+    let mut histories = BTreeMap::new();
+    for (index, coin) in coins.iter().enumerate() {
+        report(crate::market::HistoryProgress {
+            done: index,
+            total: coins.len(),
+            waiting_on_limiter: 0,
+            coin_id: coin.id.clone(),
+        });
+        match snapshot.history(coin, coins) {
+            Ok(history) => {
+                histories.insert(coin.id.clone(), history);
+            }
+            Err(error) => tracing::warn!(coin = %coin.id, %error, "no history in the snapshot"),
+        }
+    }
+    report(crate::market::HistoryProgress {
+        done: coins.len(),
+        total: coins.len(),
+        waiting_on_limiter: 0,
+        coin_id: String::new(),
+    });
+    if histories.is_empty() && !coins.is_empty() {
+        return Err(format!(
+            "the snapshot {} has no readable market_chart files",
+            snapshot.dir().display()
+        ));
+    }
+    Ok(histories)
+}
