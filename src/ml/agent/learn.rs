@@ -320,3 +320,332 @@ fn run_episode(agent: &mut QAgent, steps: &[AgentStep], epsilon: f64, rng: &mut 
         agent.visits[cell] = agent.visits[cell].saturating_add(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::agent::backtest::simulate;
+    use chrono::Duration;
+
+    const RISE: f64 = 0.01;
+
+    fn start() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()
+    }
+
+    /// A day whose only varying indicator is RSI, so the state is A (RSI 20)
+    /// or B (RSI 80) plus the position.
+    fn chain_step(day: usize, in_a: bool, log_return_next: f64) -> AgentStep {
+        AgentStep {
+            date: start() + Duration::days(day as i64),
+            rsi_14: if in_a { 20.0 } else { 80.0 },
+            macd_hist: 1.0,
+            close_over_sma_50: 1.1,
+            predicted_return_7d: 0.0,
+            log_return_next,
+        }
+    }
+
+    /// A, B, A, B, ... where holding earns +1% after A and -1% after B. The
+    /// last day has no known return, so every learned update bootstraps and
+    /// the fixed point is the infinite-horizon one.
+    fn chain_episode(days: usize) -> Episode {
+        let mut steps: Vec<AgentStep> = (0..days)
+            .map(|day| {
+                let in_a = day % 2 == 0;
+                chain_step(day, in_a, if in_a { RISE } else { -RISE })
+            })
+            .collect();
+        steps.push(chain_step(days, days % 2 == 0, f64::NAN));
+        Episode {
+            coin_id: "chain".into(),
+            steps,
+        }
+    }
+
+    /// Optimal Q-values of the chain by value iteration, indexed
+    /// [in_a][in_position][action].
+    fn chain_optimum(gamma: f64, fee_rate: f64) -> [[[f64; 2]; 2]; 2] {
+        let cost = (1.0 - fee_rate).ln();
+        let mut q = [[[0.0f64; 2]; 2]; 2];
+        for _ in 0..5_000 {
+            let previous = q;
+            for in_a in [false, true] {
+                let day_return = if in_a { RISE } else { -RISE };
+                for held in [false, true] {
+                    for action in Action::ALL {
+                        let coin = action.holds_coin();
+                        let mut reward = if coin { day_return } else { 0.0 };
+                        if coin != held {
+                            reward += cost;
+                        }
+                        let next = previous[usize::from(!in_a)][usize::from(coin)];
+                        q[usize::from(in_a)][usize::from(held)][action.index()] =
+                            reward + gamma * next[0].max(next[1]);
+                    }
+                }
+            }
+        }
+        q
+    }
+
+    fn chain_params(gamma: f64, fee_rate: f64) -> AgentParams {
+        AgentParams {
+            passes: 300,
+            alpha: 0.1,
+            gamma,
+            epsilon_start: 0.3,
+            epsilon_end: 0.3,
+            fee_rate,
+            seed: 5,
+        }
+    }
+
+    /// Trains on the chain and checks the greedy action and Q-values of all
+    /// four states against the expected policy `[in_a][in_position]`.
+    fn check_chain(gamma: f64, fee_rate: f64, expected: [[Action; 2]; 2]) {
+        let episode = chain_episode(200);
+        let agent = train(
+            &[episode],
+            start() + Duration::days(1_000),
+            &chain_params(gamma, fee_rate),
+        )
+        .unwrap();
+        let optimum = chain_optimum(gamma, fee_rate);
+
+        for in_a in [false, true] {
+            for held in [false, true] {
+                let step = chain_step(0, in_a, 0.0);
+                let label = format!("in_a {in_a}, held {held}");
+                assert_eq!(
+                    agent.action(&step, held),
+                    expected[usize::from(in_a)][usize::from(held)],
+                    "{label}"
+                );
+                let learned = agent.q_values(&step, held);
+                let exact = optimum[usize::from(in_a)][usize::from(held)];
+                for action in 0..2 {
+                    assert!(
+                        (learned[action] - exact[action]).abs() < 1e-6,
+                        "{label}, action {action}: learned {} vs optimum {}",
+                        learned[action],
+                        exact[action]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chain_small_fee_switches_each_day() {
+        use Action::*;
+        // Paying two 0.1% fees beats losing 1% on every B day.
+        check_chain(0.5, 0.001, [[HoldCash, HoldCash], [HoldCoin, HoldCoin]]);
+
+        // Closed form of Q(A, cash, buy) on the alternating chain.
+        let f = (1.0f64 - 0.001).ln();
+        let gamma = 0.5;
+        let expected = (RISE + f * (1.0 + gamma)) / (1.0 - gamma * gamma);
+        let optimum = chain_optimum(gamma, 0.001);
+        assert!((optimum[1][0][1] - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn chain_large_fee_keeps_position() {
+        use Action::*;
+        // A 5% fee costs more than any day's move, so no switch pays.
+        check_chain(0.5, 0.05, [[HoldCash, HoldCoin], [HoldCash, HoldCoin]]);
+    }
+
+    #[test]
+    fn chain_zero_discount_is_myopic() {
+        use Action::*;
+        check_chain(0.0, 0.001, [[HoldCash, HoldCash], [HoldCoin, HoldCoin]]);
+    }
+
+    /// Noisy steps with random indicators, for tests that need variety.
+    fn random_episode(coin: &str, days: usize, seed: u64) -> Episode {
+        let mut rng = SplitMix64::new(seed);
+        let steps = (0..days)
+            .map(|day| AgentStep {
+                date: start() + Duration::days(day as i64),
+                rsi_14: rng.next_f64() * 100.0,
+                macd_hist: rng.next_f64() - 0.5,
+                close_over_sma_50: 0.8 + rng.next_f64() * 0.4,
+                predicted_return_7d: (rng.next_f64() - 0.5) * 0.1,
+                log_return_next: (rng.next_f64() - 0.5) * 0.08,
+            })
+            .collect();
+        Episode {
+            coin_id: coin.into(),
+            steps,
+        }
+    }
+
+    fn random_episodes() -> Vec<Episode> {
+        (0..3)
+            .map(|i| random_episode(&format!("coin{i}"), 300, 100 + i))
+            .collect()
+    }
+
+    fn quick_params(seed: u64) -> AgentParams {
+        AgentParams {
+            passes: 20,
+            seed,
+            ..AgentParams::default()
+        }
+    }
+
+    #[test]
+    fn same_seed_same_table() {
+        let episodes = random_episodes();
+        let until = start() + Duration::days(200);
+        let first = train(&episodes, until, &quick_params(1)).unwrap();
+        let second = train(&episodes, until, &quick_params(1)).unwrap();
+        let other = train(&episodes, until, &quick_params(2)).unwrap();
+        assert_eq!(first, second);
+        assert_ne!(first.q, other.q);
+    }
+
+    #[test]
+    fn training_ignores_days_after_split() {
+        let episodes = random_episodes();
+        let until = start() + Duration::days(200);
+        let mut altered = episodes.clone();
+        for episode in &mut altered {
+            for step in &mut episode.steps[200..] {
+                step.rsi_14 = 100.0 - step.rsi_14;
+                step.log_return_next *= -3.0;
+            }
+        }
+        let params = quick_params(3);
+        assert_eq!(
+            train(&episodes, until, &params).unwrap(),
+            train(&altered, until, &params).unwrap()
+        );
+    }
+
+    #[test]
+    fn actions_ignore_later_days() {
+        let episodes = random_episodes();
+        let agent = train(&episodes, start() + Duration::days(200), &quick_params(4)).unwrap();
+        let decide = |step: &AgentStep, held: bool| agent.action(step, held).holds_coin();
+
+        let original = random_episode("x", 120, 77);
+        let mut changed = original.clone();
+        let cut = 60;
+        for step in &mut changed.steps[cut + 1..] {
+            step.rsi_14 = 100.0 - step.rsi_14;
+            step.macd_hist = -step.macd_hist;
+            step.predicted_return_7d = -step.predicted_return_7d;
+            step.log_return_next = -step.log_return_next;
+        }
+
+        let before = simulate(&original.steps, 0.001, decide);
+        let after = simulate(&changed.steps, 0.001, decide);
+        assert_eq!(before.holds_coin[..=cut], after.holds_coin[..=cut]);
+        assert_ne!(
+            before.holds_coin, after.holds_coin,
+            "the change should matter later on"
+        );
+    }
+
+    #[test]
+    fn signal_maps_position_and_best_action() {
+        let mut agent = QAgent::new(AgentParams::default(), start());
+        let step = chain_step(0, true, 0.0);
+        let cases = [
+            (false, [0.0, 0.3], SignalAction::Buy, 0.3),
+            (false, [0.2, 0.1], SignalAction::Hold, 0.1),
+            (true, [0.5, 0.1], SignalAction::Sell, 0.4),
+            (true, [0.0, 0.3], SignalAction::Hold, 0.3),
+            (true, [0.0, 0.0], SignalAction::Hold, 0.0),
+        ];
+        for (held, [cash, coin], action, value) in cases {
+            let state = state_index(&step, held);
+            agent.q[state * 2] = cash;
+            agent.q[state * 2 + 1] = coin;
+            let signal = agent.signal(&step, held);
+            assert_eq!(signal.action, action, "held {held}, q {cash} {coin}");
+            assert!(
+                (signal.value - value).abs() < 1e-12,
+                "held {held}: {signal:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_bad_params_and_no_data() {
+        let episodes = random_episodes();
+        let bad = [
+            AgentParams {
+                alpha: 0.0,
+                ..AgentParams::default()
+            },
+            AgentParams {
+                gamma: 1.0,
+                ..AgentParams::default()
+            },
+            AgentParams {
+                epsilon_end: 0.0,
+                ..AgentParams::default()
+            },
+            AgentParams {
+                epsilon_start: 0.01,
+                ..AgentParams::default()
+            },
+            AgentParams {
+                fee_rate: f64::NAN,
+                ..AgentParams::default()
+            },
+            AgentParams {
+                passes: 0,
+                ..AgentParams::default()
+            },
+        ];
+        for params in bad {
+            let result = train(&episodes, start() + Duration::days(100), &params);
+            assert!(
+                matches!(result, Err(AgentError::InvalidParam { .. })),
+                "{params:?}"
+            );
+        }
+        assert!(matches!(
+            train(&episodes, start(), &AgentParams::default()),
+            Err(AgentError::NoTrainingData { .. })
+        ));
+    }
+
+    #[test]
+    fn binary_file_round_trips() {
+        let agent = train(
+            &random_episodes(),
+            start() + Duration::days(200),
+            &quick_params(6),
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rl_agent.bin");
+        let kind = crate::binfile::FileKind {
+            tag: *b"RLAG",
+            version: 1,
+        };
+        crate::binfile::write(&path, kind, 0, &agent).unwrap();
+        let back: QAgent = crate::binfile::read(&path, kind, 0).unwrap();
+        assert!(back == agent, "loaded agent differs from the saved one");
+        assert!(back.validate().is_ok());
+
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(size < 16_000, "rl_agent.bin is {size} bytes");
+    }
+
+    #[test]
+    fn validate_rejects_other_table_size() {
+        let mut agent = QAgent::new(AgentParams::default(), start());
+        agent.q.truncate(3);
+        assert!(matches!(
+            agent.validate(),
+            Err(AgentError::WrongTableSize { found: 3, .. })
+        ));
+    }
+}
