@@ -317,3 +317,204 @@ fn pool<'a>(paths: impl Iterator<Item = &'a DailyPath>) -> (DailyPath, f64) {
     };
     (pooled, exposure)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::agent::learn::{train, AgentParams};
+    use chrono::Duration;
+
+    const FEE: f64 = 0.001;
+
+    fn day(offset: i64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + Duration::days(offset)
+    }
+
+    fn step(offset: i64, rsi: f64, predicted: f64, log_return_next: f64) -> AgentStep {
+        AgentStep {
+            date: day(offset),
+            rsi_14: rsi,
+            macd_hist: 1.0,
+            close_over_sma_50: 1.1,
+            predicted_return_7d: predicted,
+            log_return_next,
+        }
+    }
+
+    fn steps_with_returns(returns: &[f64]) -> Vec<AgentStep> {
+        returns
+            .iter()
+            .enumerate()
+            .map(|(i, r)| step(i as i64, 50.0, 0.0, *r))
+            .collect()
+    }
+
+    fn close(actual: f64, expected: f64) -> bool {
+        (actual - expected).abs() < 1e-12
+    }
+
+    #[test]
+    fn buy_and_hold_pays_one_fee() {
+        let steps = steps_with_returns(&[0.1, -0.2, 0.05, 0.0, f64::NAN]);
+        let path = simulate(&steps, FEE, |_, _| true);
+        let result = summarize(&path);
+
+        assert_eq!(path.log_returns.len(), 4, "the NaN day is skipped");
+        assert_eq!(result.trades, 1.0);
+        let expected = (-0.05f64).exp() * (1.0 - FEE) - 1.0;
+        assert!(close(result.total_return, expected), "{result:?}");
+        assert!(close(result.exposure, 1.0));
+    }
+
+    #[test]
+    fn switching_pays_fee_each_time() {
+        let steps = steps_with_returns(&[0.1, -0.2, 0.05, 0.3]);
+        let mut day_index = 0;
+        let path = simulate(&steps, FEE, |_, _| {
+            day_index += 1;
+            day_index % 2 == 1
+        });
+        let result = summarize(&path);
+
+        assert_eq!(path.holds_coin, vec![true, false, true, false]);
+        assert_eq!(result.trades, 4.0);
+        let expected = (0.15f64).exp() * (1.0 - FEE).powi(4) - 1.0;
+        assert!(close(result.total_return, expected), "{result:?}");
+        assert!(close(result.exposure, 0.5));
+    }
+
+    #[test]
+    fn staying_in_cash_costs_nothing() {
+        let steps = steps_with_returns(&[0.1, -0.2]);
+        let result = summarize(&simulate(&steps, FEE, |_, _| false));
+        assert_eq!(result.trades, 0.0);
+        assert_eq!(result.total_return, 0.0);
+        assert_eq!(result.max_drawdown, 0.0);
+        assert!(result.sharpe.is_nan(), "zero variance");
+    }
+
+    #[test]
+    fn sharpe_of_known_series() {
+        // Mean 0.02, sample standard deviation 0.01.
+        let sharpe = sharpe_ratio(&[0.01, 0.02, 0.03]);
+        assert!(close(sharpe, 2.0 * 365f64.sqrt()), "{sharpe}");
+        assert!(sharpe_ratio(&[0.01]).is_nan());
+        assert!(sharpe_ratio(&[0.01, 0.01]).is_nan());
+    }
+
+    #[test]
+    fn max_drawdown_of_known_series() {
+        // Equity 2, 1, 0.5, 2: the fall from 2 to 0.5 is 75%.
+        let returns = [2f64.ln(), 0.5f64.ln(), 0.5f64.ln(), 4f64.ln()];
+        assert!(close(max_drawdown(&returns), 0.75));
+        // A loss on the first day counts from the starting equity.
+        assert!(close(max_drawdown(&[0.8f64.ln(), 0.1]), 0.2));
+        assert_eq!(max_drawdown(&[0.1, 0.2]), 0.0);
+        assert!(max_drawdown(&[]).is_nan());
+        assert!(total_return(&[]).is_nan());
+    }
+
+    #[test]
+    fn pool_averages_simple_returns() {
+        let first = DailyPath {
+            dates: vec![day(0), day(1)],
+            log_returns: vec![1.1f64.ln(), 0.9f64.ln()],
+            holds_coin: vec![true, true],
+            trades: 1,
+        };
+        let second = DailyPath {
+            dates: vec![day(1), day(2)],
+            log_returns: vec![1.2f64.ln(), 0.0],
+            holds_coin: vec![true, false],
+            trades: 2,
+        };
+        let (pooled, exposure) = pool([&first, &second].into_iter());
+
+        assert_eq!(pooled.dates, vec![day(0), day(1), day(2)]);
+        assert_eq!(pooled.trades, 3);
+        assert!(close(total_return(&pooled.log_returns), 1.1 * 1.05 - 1.0));
+        assert!(close(exposure, 0.75));
+    }
+
+    #[test]
+    fn nan_figures_serialize_as_null() {
+        let result = summarize(&simulate(&steps_with_returns(&[0.1]), FEE, |_, _| true));
+        let json = serde_json::to_string(&result).unwrap();
+        assert!(json.contains("\"sharpe\":null"), "{json}");
+
+        let back: StrategyResult = serde_json::from_str(&json).unwrap();
+        assert!(back.sharpe.is_nan());
+        assert_eq!(back.trades, 1.0);
+    }
+
+    /// Alternating days where holding earns +1% after RSI 20 and loses 1%
+    /// after RSI 80; the price model predicts a rise on the losing days.
+    fn chain(coin: &str, first: i64, days: i64) -> Episode {
+        let steps = (first..first + days)
+            .map(|i| {
+                if i % 2 == 0 {
+                    step(i, 20.0, -0.05, 0.01)
+                } else {
+                    step(i, 80.0, 0.05, -0.01)
+                }
+            })
+            .collect();
+        Episode {
+            coin_id: coin.into(),
+            steps,
+        }
+    }
+
+    #[test]
+    fn report_compares_agent_with_benchmarks() {
+        let params = AgentParams {
+            passes: 200,
+            alpha: 0.1,
+            gamma: 0.5,
+            epsilon_start: 0.3,
+            epsilon_end: 0.3,
+            fee_rate: FEE,
+            seed: 1,
+        };
+        let test_from = day(300);
+        let training = [chain("a", 0, 300)];
+        let agent = train(&training, test_from, &params).unwrap();
+
+        let episodes = [chain("a", 0, 304), chain("early", 0, 100)];
+        let report = backtest(&agent, &episodes, test_from);
+        assert_eq!(report.skipped_coins, vec!["early".to_string()]);
+        assert_eq!(report.per_coin.len(), 1);
+        let coin = &report.per_coin[0];
+        assert_eq!(
+            (coin.first_day, coin.last_day, coin.days),
+            (day(300), day(303), 4)
+        );
+
+        // The agent holds on the two rising days and pays four fees.
+        let cost = (1.0 - FEE).ln();
+        let agent_result = coin.results.agent;
+        assert_eq!(agent_result.trades, 4.0);
+        assert!(close(
+            agent_result.total_return,
+            (0.02 + 4.0 * cost).exp() - 1.0
+        ));
+
+        let hold = coin.results.buy_and_hold;
+        assert_eq!(hold.trades, 1.0);
+        assert!(close(hold.total_return, cost.exp() - 1.0));
+
+        // Predicting a rise on the falling days buys on day 301, sells on
+        // 302 and buys on 303: three fees and two 1% losses.
+        let rise = coin.results.predicted_rise;
+        assert_eq!(rise.trades, 3.0);
+        assert!(close(rise.total_return, (-0.02 + 3.0 * cost).exp() - 1.0));
+
+        assert_eq!(report.overall.coins, 1);
+        assert_eq!(report.overall.mean_of_coins, coin.results);
+        assert!(close(
+            report.overall.pooled.agent.total_return,
+            agent_result.total_return
+        ));
+        assert_eq!(report.overall.pooled_days, 4);
+    }
+}
