@@ -470,6 +470,7 @@ mod tests {
         let params = AgentParams {
             passes: 200,
             alpha: 0.1,
+            alpha_decay: 0.0,
             gamma: 0.5,
             epsilon_start: 0.3,
             epsilon_end: 0.3,
