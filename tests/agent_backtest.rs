@@ -111,11 +111,11 @@ fn rsi(closes: &[f64], period: usize) -> Vec<f64> {
         }
     };
     out[period] = value(gain, loss);
-    for t in period + 1..closes.len() {
-        let n = period as f64;
+    let n = period as f64;
+    for (t, slot) in out.iter_mut().enumerate().skip(period + 1) {
         gain = (gain * (n - 1.0) + change(t).max(0.0)) / n;
         loss = (loss * (n - 1.0) + (-change(t)).max(0.0)) / n;
-        out[t] = value(gain, loss);
+        *slot = value(gain, loss);
     }
     out
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// What the agent sees on one day, and what holding the coin that day earns.
+/// Inputs of the agent on one day, and the return of holding the coin that day.
 ///
 /// Every field is NaN where it is unknown (indicator warm-up, a missing
 /// close). An unknown indicator falls into its own "unknown" bucket of the
@@ -48,9 +48,8 @@ impl Episode {
 
 /// Builds an episode from aligned daily columns of one coin.
 ///
-/// All slices are indexed by day like `dates`, which must be ascending and
-/// consecutive; a slice shorter than `dates` counts as NaN for the missing
-/// days. `log_return_next` on day t is ln(closes[t+1] / closes[t]) when the
+/// All slices are indexed by day like `dates`, which must be ascending. A
+/// slice shorter than `dates` counts as NaN for the missing days. `log_return_next` on day t is ln(closes[t+1] / closes[t]) when the
 /// next day is the next calendar day and both closes are positive, and NaN
 /// otherwise, so the last day always has NaN. `close_over_sma_50` is
 /// closes[t] / sma_50[t].

@@ -119,7 +119,7 @@ impl AgentParams {
     }
 }
 
-/// Why the agent could not be trained or loaded.
+/// Errors from training the agent or checking a loaded one.
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
     #[error("invalid agent parameter {name} = {value}: expected {expected}")]
@@ -137,7 +137,8 @@ pub enum AgentError {
     WrongTableSize { found: usize, expected: usize },
 }
 
-/// What the agent advises for a coin on one day, given what is held.
+/// Advised trade for a coin on one day, from the current position and the
+/// action with the higher Q-value.
 ///
 /// | held | best action | signal |
 /// |---|---|---|
@@ -216,13 +217,14 @@ impl QAgent {
         [self.visits[state * 2], self.visits[state * 2 + 1]]
     }
 
-    /// The greedy action; ties keep the current position, so an unvisited
-    /// state never pays a fee.
+    /// Returns the greedy action. Ties keep the current position, so an
+    /// unvisited state never pays a fee.
     pub fn action(&self, step: &AgentStep, in_position: bool) -> Action {
         self.greedy(state_index(step, in_position), in_position)
     }
 
-    /// The advice for the coin table and detail view (see [`SignalAction`]).
+    /// Computes the advice shown in the coin table and detail view (see
+    /// [`SignalAction`]).
     pub fn signal(&self, step: &AgentStep, in_position: bool) -> Signal {
         let best = self.action(step, in_position);
         let [cash, coin] = self.q_values(step, in_position);

@@ -21,7 +21,7 @@ const PREDICTION_BAND: f64 = 0.02;
 /// Number of distinct states, the position included.
 pub const STATE_COUNT: usize = RSI_BUCKETS * MACD_BUCKETS * TREND_BUCKETS * PREDICTION_BUCKETS * 2;
 
-/// What the agent holds from one day to the next.
+/// Position the agent takes from one day to the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Action {
     HoldCash = 0,
