@@ -2,7 +2,7 @@
 //! backtests it from 2020-01-01 against buy-and-hold and a momentum rule.
 //!
 //! The indicators are computed by plain test-only helpers here, and the
-//! past 7-day return stands in for the price model's prediction. Run with
+//! past 7-day return replaces the price model's prediction. Run with
 //! `cargo test --test agent_backtest -- --nocapture` to see the figures.
 
 use chrono::{DateTime, Duration, NaiveDate};

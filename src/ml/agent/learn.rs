@@ -615,6 +615,10 @@ mod tests {
                 ..AgentParams::default()
             },
             AgentParams {
+                alpha_decay: 1.5,
+                ..AgentParams::default()
+            },
+            AgentParams {
                 gamma: 1.0,
                 ..AgentParams::default()
             },
