@@ -1,6 +1,7 @@
 //! Labels, chronological splits, the scaler, the forests, metrics and the
 //! model store.
 
+pub mod agent;
 pub mod dataset;
 pub mod forest;
 pub mod metrics;
