@@ -197,15 +197,19 @@ fn report() -> ModelReport {
         schema_hash: 0x5eed,
         train_rows: 4_812,
         test_rows: 1_203,
+        test_start: NaiveDate::from_ymd_opt(2021, 2, 1),
+        final_rows: 6_015,
         price_metrics: vec![
-            metric("MAE", 0.0612, &[("zero", 0.0655), ("mean", 0.0671)]),
-            metric("RMSE", 0.0934, &[("zero", 0.0988), ("mean", 0.0991)]),
-            metric("direction accuracy", 0.5431, &[("always up", 0.5210)]),
+            metric("MAE", 0.0612, &[("zero return", 0.0655), ("7-day momentum", 0.0871)]),
+            metric("R²", 0.0085, &[("zero return", -0.0296), ("7-day momentum", -0.8748)]),
+            metric("direction hit rate", 0.5337, &[("zero return", f64::NAN), ("7-day momentum", 0.4873)]),
         ],
         gem_metrics: vec![
-            metric("ROC AUC", 0.6812, &[("random", 0.5)]),
-            metric("precision at 10", 0.3000, &[("prevalence", 0.1120)]),
+            metric("ROC-AUC", 0.6812, &[("base rate", 0.5), ("random ranking", 0.4979)]),
+            metric("precision@10", 0.3000, &[("base rate", 0.1120), ("random ranking", 0.1271)]),
         ],
+        warnings: vec!["gem detector ROC-AUC 0.681 is above 0.65: suspected leakage, check the features before trusting it".to_string()],
+        ..ModelReport::default()
     }
 }
 

@@ -19,7 +19,7 @@ impl Scaler {
     /// Fits on row-major `x` with `columns` features. A column with no finite
     /// value gets median 0 and scale 1, so it becomes a constant 0.
     pub fn fit(x: &[f64], columns: usize) -> Self {
-        let rows = if columns == 0 { 0 } else { x.len() / columns };
+        let rows = x.len().checked_div(columns).unwrap_or(0);
         let mut scaler = Self {
             medians: vec![0.0; columns],
             means: vec![0.0; columns],

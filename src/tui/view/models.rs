@@ -34,8 +34,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>) {
         )],
     };
 
-    let height = lines.len() as u16 + 2;
-    let popup = centered(area, 96, height);
+    // Count the rows each line takes once wrapped inside the borders.
+    const WIDTH: u16 = 96;
+    let inner_width = usize::from(WIDTH - 2).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|line| line.width().max(1).div_ceil(inner_width))
+        .sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    let popup = centered(area, WIDTH, height);
     let panel = Paragraph::new(lines).wrap(Wrap { trim: false }).block(
         Block::bordered()
             .title(" Models ")
@@ -72,6 +79,12 @@ fn report_lines(report: &ModelReport, app: &App, now: DateTime<Utc>) -> Vec<Line
             report.test_rows
         )),
     ];
+    if let Some(test_start) = report.test_start {
+        lines.push(Line::styled(
+            format!("Metrics below are out of sample: the test period starts {test_start}"),
+            theme.muted(),
+        ));
+    }
     lines.push(Line::raw(""));
     lines.extend(metric_lines(
         "Price model (7-day return)",
@@ -79,7 +92,25 @@ fn report_lines(report: &ModelReport, app: &App, now: DateTime<Utc>) -> Vec<Line
         theme,
     ));
     lines.push(Line::raw(""));
-    lines.extend(metric_lines("Gem model", &report.gem_metrics, theme));
+    match &report.gem_unavailable {
+        Some(reason) => {
+            lines.push(Line::styled(
+                "Gem model".to_string(),
+                Style::new().fg(theme.accent).add_modifier(Modifier::BOLD),
+            ));
+            lines.push(Line::styled(
+                format!("  not trained: {reason}"),
+                theme.muted(),
+            ));
+        }
+        None => lines.extend(metric_lines("Gem model", &report.gem_metrics, theme)),
+    }
+    for warning in &report.warnings {
+        lines.push(Line::styled(
+            format!("warning: {warning}"),
+            Style::new().fg(theme.warning),
+        ));
+    }
     lines
 }
 
