@@ -35,11 +35,13 @@ pub struct ScoredCoin {
     pub note: Option<String>,
 }
 
-/// Scores and ranks `coins`; a coin without a prediction ranks last with score 0.
+/// Scores and ranks `coins`; a coin without a prediction ranks last with
+/// score 0. A coin is flagged as a gem when its gem probability reaches
+/// `gem_threshold`.
 pub fn rank_coins(
     coins: &[Coin],
     predictions: &BTreeMap<String, CoinPrediction>,
-    gem_min_probability: f64,
+    gem_threshold: f64,
 ) -> Vec<ScoredCoin> {
     let mut returns: Vec<f64> = predictions
         .values()
@@ -51,7 +53,7 @@ pub fn rank_coins(
     let mut scored: Vec<ScoredCoin> = coins
         .iter()
         .map(|coin| match predictions.get(&coin.id) {
-            Some(prediction) => score_one(coin, prediction, &returns, gem_min_probability),
+            Some(prediction) => score_one(coin, prediction, &returns, gem_threshold),
             None => ScoredCoin {
                 coin: coin.clone(),
                 predicted_return_7d: None,
@@ -82,7 +84,7 @@ fn score_one(
     coin: &Coin,
     prediction: &CoinPrediction,
     sorted_returns: &[f64],
-    gem_min_probability: f64,
+    gem_threshold: f64,
 ) -> ScoredCoin {
     let percentile = percentile_of(sorted_returns, prediction.predicted_return);
     let gem = prediction.gem_probability.unwrap_or(0.0);
@@ -102,7 +104,7 @@ fn score_one(
         rank: 0,
         is_gem: prediction
             .gem_probability
-            .is_some_and(|probability| probability >= gem_min_probability),
+            .is_some_and(|probability| probability >= gem_threshold),
         note: prediction.gem_note.clone(),
     }
 }

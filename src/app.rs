@@ -44,7 +44,7 @@ pub fn engine_settings(loaded: &LoadedConfig, store: ModelStore) -> EngineSettin
     let config = &loaded.config;
     EngineSettings {
         train: config.train_settings(),
-        gem_min_probability: config.gem.min_probability,
+        gem_min_lift: config.gem.min_lift,
         retrain_after: chrono::Duration::days(config.retrain_after_days as i64),
         refresh_interval: (config.refresh_interval_minutes > 0)
             .then(|| Duration::from_secs(config.refresh_interval_minutes * 60)),

@@ -98,7 +98,7 @@ pub async fn scan<M: MarketData>(
         &prepared.tables,
         Some(&models),
         &config.gem.rule(),
-        config.gem.min_probability,
+        config.gem.min_lift,
     )
     .map_err(anyhow::Error::msg)?;
 

@@ -92,7 +92,7 @@ fn settings(store: &ModelStore) -> EngineSettings {
     train.gem_forest = train.price_forest;
     EngineSettings {
         train,
-        gem_min_probability: 0.5,
+        gem_min_lift: 2.0,
         retrain_after: chrono::Duration::days(7),
         refresh_interval: None,
         model_store: store.clone(),

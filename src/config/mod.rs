@@ -84,7 +84,7 @@ impl std::fmt::Debug for ApiConfig {
     }
 }
 
-/// The gem rule and the probability that flags a coin as a gem.
+/// The gem rule and the lift over the base rate that flags a coin as a gem.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GemConfig {
@@ -92,7 +92,8 @@ pub struct GemConfig {
     pub horizon_days: i64,
     /// Required lead over bitcoin's return, in percentage points.
     pub margin_percent: f64,
-    pub min_probability: f64,
+    /// Flags a coin when its gem probability is this multiple of the training gem rate.
+    pub min_lift: f64,
     pub excluded_ids: Vec<String>,
 }
 
@@ -103,7 +104,7 @@ impl Default for GemConfig {
             top_n_excluded: rule.top_n_excluded,
             horizon_days: rule.horizon_days,
             margin_percent: rule.margin * 100.0,
-            min_probability: 0.5,
+            min_lift: 2.0,
             excluded_ids: rule.excluded_ids,
         }
     }
@@ -200,11 +201,11 @@ impl Config {
                 "a fraction from 0.05 to 0.5",
             ));
         }
-        if !(0.0..=1.0).contains(&self.gem.min_probability) {
+        if !(1.0..=100.0).contains(&self.gem.min_lift) {
             return Err(invalid(
-                "gem.min_probability",
-                self.gem.min_probability.to_string(),
-                "a probability from 0 to 1",
+                "gem.min_lift",
+                self.gem.min_lift.to_string(),
+                "a multiple from 1 to 100",
             ));
         }
         if self.gem.horizon_days < 1 {

@@ -28,7 +28,8 @@ use tokio::task::{JoinError, JoinHandle};
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
     pub train: TrainSettings,
-    pub gem_min_probability: f64,
+    /// A coin is flagged as a gem at this multiple of the training gem rate.
+    pub gem_min_lift: f64,
     /// Saved models older than this are retrained in the background on start.
     pub retrain_after: chrono::Duration,
     /// Time between automatic refreshes; `None` turns them off.
@@ -309,7 +310,7 @@ impl<M: MarketData> Engine<M> {
             data,
             self.models.clone(),
             self.settings.train.gem_rule.clone(),
-            self.settings.gem_min_probability,
+            self.settings.gem_min_lift,
         )
         .await;
         match scored {
@@ -333,7 +334,7 @@ async fn score_blocking(
     data: &Data,
     models: Option<Arc<ModelSet>>,
     gem_rule: GemRule,
-    gem_min_probability: f64,
+    gem_min_lift: f64,
 ) -> Result<Vec<ScoredCoin>, String> {
     let coins = data.coins.clone();
     let histories = Arc::clone(&data.histories);
@@ -345,7 +346,7 @@ async fn score_blocking(
             &tables,
             models.as_deref(),
             &gem_rule,
-            gem_min_probability,
+            gem_min_lift,
         )
     })
     .await
@@ -410,6 +411,7 @@ async fn refresh_market<M: MarketData>(
     let tables = tokio::task::spawn_blocking(move || features::build_tables(&for_features))
         .await
         .map_err(|error| format!("feature building panicked: {error}"))?;
+    let _ = events.send(EngineEvent::Finished(Job::Features)).await;
 
     Ok(Data {
         coins: loaded.coins,

@@ -62,7 +62,7 @@ pub fn score(
     tables: &BTreeMap<String, FeatureTable>,
     models: Option<&ModelSet>,
     gem_rule: &GemRule,
-    gem_min_probability: f64,
+    gem_min_lift: f64,
 ) -> Result<Vec<ScoredCoin>, String> {
     let predictions = match models {
         Some(models) => models
@@ -70,5 +70,10 @@ pub fn score(
             .map_err(|error| format!("prediction failed: {error}"))?,
         None => BTreeMap::new(),
     };
-    Ok(rank_coins(coins, &predictions, gem_min_probability))
+    // A gem is a coin whose probability is `gem_min_lift` times the share of
+    // gems in the training rows; without that share nothing is flagged.
+    let threshold = models
+        .and_then(|models| models.report.gem_base_rate)
+        .map_or(f64::INFINITY, |base_rate| gem_min_lift * base_rate);
+    Ok(rank_coins(coins, &predictions, threshold))
 }

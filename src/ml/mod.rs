@@ -40,6 +40,8 @@ pub struct ModelReport {
     pub final_rows: usize,
     pub price_metrics: Vec<Metric>,
     pub gem_metrics: Vec<Metric>,
+    /// Share of gems among the gem detector's training rows.
+    pub gem_base_rate: Option<f64>,
     /// Why the gem detector was not trained, when it was not.
     pub gem_unavailable: Option<String>,
     /// Warnings a reader should see before trusting the metrics.

@@ -166,6 +166,11 @@ pub fn train(
 
     progress(4, STEPS, "fitting the final gem detector");
     let gem = if report.has_gem_model() {
+        let gems = gem_rows
+            .iter()
+            .filter(|i| dataset.gem[**i] == Some(true))
+            .count();
+        report.gem_base_rate = Some(gems as f64 / gem_rows.len().max(1) as f64);
         Some(fit_gem(&dataset, &gem_rows, &scaler, settings)?)
     } else {
         None
