@@ -40,11 +40,12 @@ pub struct ScoredCoin {
 /// `gem_threshold`.
 pub fn rank_coins(
     coins: &[Coin],
-    predictions: &BTreeMap<String, CoinPrediction>,
+    predictions: &BTreeMap<String, Result<CoinPrediction, String>>,
     gem_threshold: f64,
 ) -> Vec<ScoredCoin> {
     let mut returns: Vec<f64> = predictions
         .values()
+        .filter_map(|p| p.as_ref().ok())
         .map(|p| p.predicted_return)
         .filter(|value| value.is_finite())
         .collect();
@@ -53,18 +54,9 @@ pub fn rank_coins(
     let mut scored: Vec<ScoredCoin> = coins
         .iter()
         .map(|coin| match predictions.get(&coin.id) {
-            Some(prediction) => score_one(coin, prediction, &returns, gem_threshold),
-            None => ScoredCoin {
-                coin: coin.clone(),
-                predicted_return_7d: None,
-                prediction_spread: None,
-                out_of_range: false,
-                gem_probability: None,
-                score: 0.0,
-                rank: 0,
-                is_gem: false,
-                note: Some("no history to predict from".to_string()),
-            },
+            Some(Ok(prediction)) => score_one(coin, prediction, &returns, gem_threshold),
+            Some(Err(reason)) => unscored(coin, reason),
+            None => unscored(coin, "no history to predict from"),
         })
         .collect();
 
@@ -78,6 +70,20 @@ pub fn rank_coins(
         coin.rank = index + 1;
     }
     scored
+}
+
+fn unscored(coin: &Coin, reason: &str) -> ScoredCoin {
+    ScoredCoin {
+        coin: coin.clone(),
+        predicted_return_7d: None,
+        prediction_spread: None,
+        out_of_range: false,
+        gem_probability: None,
+        score: 0.0,
+        rank: 0,
+        is_gem: false,
+        note: Some(reason.to_string()),
+    }
 }
 
 fn score_one(
@@ -153,19 +159,30 @@ mod tests {
             coin("unknown"),
         ];
         let predictions = BTreeMap::from([
-            ("bitcoin".to_string(), prediction(0.01, None)),
-            ("solana".to_string(), prediction(0.05, Some(0.8))),
-            ("dogecoin".to_string(), prediction(-0.02, Some(0.1))),
+            ("bitcoin".to_string(), Ok(prediction(0.01, None))),
+            ("solana".to_string(), Ok(prediction(0.05, Some(0.8)))),
+            ("dogecoin".to_string(), Ok(prediction(-0.02, Some(0.1)))),
+            (
+                "tether".to_string(),
+                Err("USD-pegged stablecoin: no prediction".to_string()),
+            ),
         ]);
 
         let ranked = rank_coins(&coins, &predictions, 0.5);
         let order: Vec<&str> = ranked.iter().map(|s| s.coin.id.as_str()).collect();
-        assert_eq!(order, ["solana", "bitcoin", "dogecoin", "unknown"]);
+        assert_eq!(
+            order,
+            ["solana", "bitcoin", "dogecoin", "tether", "unknown"]
+        );
+        assert_eq!(
+            ranked[3].note.as_deref(),
+            Some("USD-pegged stablecoin: no prediction")
+        );
         assert_eq!(ranked[0].rank, 1);
         assert!(ranked[0].is_gem);
         assert!(!ranked[2].is_gem);
-        assert_eq!(ranked[3].score, 0.0);
-        assert!(ranked[3].note.is_some());
+        assert_eq!(ranked[4].score, 0.0);
+        assert!(ranked[4].note.is_some());
     }
 
     #[test]
@@ -175,10 +192,14 @@ mod tests {
         flagged.out_of_range = vec!["rsi_14".to_string()];
         let normal = rank_coins(
             &coins,
-            &BTreeMap::from([("bitcoin".into(), prediction(0.01, None))]),
+            &BTreeMap::from([("bitcoin".into(), Ok(prediction(0.01, None)))]),
             0.5,
         );
-        let halved = rank_coins(&coins, &BTreeMap::from([("bitcoin".into(), flagged)]), 0.5);
+        let halved = rank_coins(
+            &coins,
+            &BTreeMap::from([("bitcoin".into(), Ok(flagged))]),
+            0.5,
+        );
         assert!((halved[0].score - normal[0].score / 2.0).abs() < 1e-12);
         assert!(halved[0].out_of_range);
     }

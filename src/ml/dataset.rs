@@ -3,7 +3,7 @@
 //! Labels look into the future by design; features never do. Each row keeps
 //! its date so splits can keep whole days, plus an embargo, apart.
 
-use crate::features::FeatureTable;
+use crate::features::{Feature, FeatureTable};
 use crate::market::History;
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -11,6 +11,23 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The CoinGecko id that gem labels are measured against.
 pub const BENCHMARK_COIN: &str = "bitcoin";
+
+/// Daily 30-day volatility below which a coin trading near 1 counts as a
+/// USD-pegged stablecoin. On the 2021 snapshot tether's and USD coin's 95th
+/// percentiles are 0.012 and 0.008, bitcoin's 5th percentile is 0.013.
+const PEGGED_MAX_VOLATILITY: f64 = 0.01;
+/// Largest distance from 1.0 of a pegged coin's close.
+const PEGGED_MAX_DEVIATION: f64 = 0.05;
+
+/// Returns true for a coin-day that looks like a USD-pegged stablecoin: a
+/// close within 5% of 1 and a 30-day volatility under 1% a day. Its returns
+/// are noise around zero, so the price model neither learns from nor
+/// predicts such days. The rule assumes prices quoted in USD.
+pub fn is_pegged(close: f64, volatility_30d: f64) -> bool {
+    volatility_30d.is_finite()
+        && volatility_30d < PEGGED_MAX_VOLATILITY
+        && (close - 1.0).abs() < PEGGED_MAX_DEVIATION
+}
 
 /// When a coin-day counts as a gem: a coin outside the day's `top_n_excluded`
 /// by market cap whose forward return over `horizon_days` beats the
@@ -71,6 +88,8 @@ pub struct Dataset {
     /// Close today over the close 7 days ago, minus 1: the momentum baseline.
     pub past_return: Vec<f64>,
     pub gem: Vec<Option<bool>>,
+    /// Rows that look like a USD-pegged stablecoin; see [`is_pegged`].
+    pub pegged: Vec<bool>,
 }
 
 impl Dataset {
@@ -144,6 +163,13 @@ pub fn build_dataset(
                 .forward_return
                 .push(forward(id, *date, price_horizon_days));
             dataset.past_return.push(past_return(&closes, id, *date, 7));
+            let close = closes
+                .get(id.as_str())
+                .and_then(|series| series.get(date))
+                .copied()
+                .unwrap_or(f64::NAN);
+            let volatility = table.row(index)[Feature::Volatility30d.index()];
+            dataset.pegged.push(is_pegged(close, volatility));
 
             let gem = if excluded {
                 None

@@ -1,7 +1,7 @@
 //! Training of the scaler, the price model and the gem detector, with
 //! out-of-sample metrics next to naive baselines, and prediction.
 
-use super::dataset::{build_dataset, market_cap_ranks, Dataset, GemRule};
+use super::dataset::{build_dataset, is_pegged, market_cap_ranks, Dataset, GemRule};
 use super::forest::{Forest, ForestError, ForestParams};
 use super::metrics;
 use super::scaler::Scaler;
@@ -105,7 +105,8 @@ pub fn train(
         &settings.gem_rule,
     );
 
-    let has_price_label = |index: usize| dataset.forward_return[index].is_finite();
+    let has_price_label =
+        |index: usize| dataset.forward_return[index].is_finite() && !dataset.pegged[index];
     let split = chronological_split(
         &dataset.keys,
         has_price_label,
@@ -410,13 +411,13 @@ fn leakage_warnings(report: &ModelReport) -> Vec<String> {
 
 impl ModelSet {
     /// Predicts each coin's forward return and gem probability from its
-    /// latest feature row.
+    /// latest feature row. A coin that cannot be predicted gets the reason.
     pub fn predict_latest(
         &self,
         histories: &BTreeMap<String, History>,
         tables: &BTreeMap<String, FeatureTable>,
         gem_rule: &GemRule,
-    ) -> Result<BTreeMap<String, CoinPrediction>, ForestError> {
+    ) -> Result<BTreeMap<String, Result<CoinPrediction, String>>, ForestError> {
         let names = features::feature_names();
         let ranks = market_cap_ranks(histories);
         let mut out = BTreeMap::new();
@@ -427,6 +428,17 @@ impl ModelSet {
             };
             let date = table.dates[last];
             let raw = table.row(last);
+            let close = histories
+                .get(id)
+                .and_then(|history| history.last())
+                .map_or(f64::NAN, |candle| candle.close);
+            if is_pegged(close, raw[features::Feature::Volatility30d.index()]) {
+                out.insert(
+                    id.clone(),
+                    Err("USD-pegged stablecoin: no prediction".to_string()),
+                );
+                continue;
+            }
             let out_of_range = self
                 .scaler
                 .out_of_range(raw, names)
@@ -453,14 +465,14 @@ impl ModelSet {
 
             out.insert(
                 id.clone(),
-                CoinPrediction {
+                Ok(CoinPrediction {
                     date,
                     predicted_return: price.mean,
                     spread: price.spread,
                     out_of_range,
                     gem_probability,
                     gem_note,
-                },
+                }),
             );
         }
         Ok(out)
