@@ -156,6 +156,7 @@ mod tests {
             coin("bitcoin"),
             coin("solana"),
             coin("dogecoin"),
+            coin("tether"),
             coin("unknown"),
         ];
         let predictions = BTreeMap::from([
