@@ -7,6 +7,7 @@
 //! because the forest then extrapolates blindly.
 
 use crate::market::Coin;
+use crate::ml::agent::Signal;
 use crate::ml::CoinPrediction;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -31,6 +32,8 @@ pub struct ScoredCoin {
     /// 1-based rank by score.
     pub rank: usize,
     pub is_gem: bool,
+    /// The trading agent's advice for today, with how strongly it prefers it.
+    pub signal: Option<Signal>,
     /// Why the coin has no prediction or no gem probability, when it has none.
     pub note: Option<String>,
 }
@@ -82,6 +85,7 @@ fn unscored(coin: &Coin, reason: &str) -> ScoredCoin {
         score: 0.0,
         rank: 0,
         is_gem: false,
+        signal: None,
         note: Some(reason.to_string()),
     }
 }
@@ -111,6 +115,7 @@ fn score_one(
         is_gem: prediction
             .gem_probability
             .is_some_and(|probability| probability >= gem_threshold),
+        signal: prediction.signal,
         note: prediction.gem_note.clone(),
     }
 }
@@ -147,6 +152,7 @@ mod tests {
             out_of_range: Vec::new(),
             gem_probability: gem,
             gem_note: None,
+            signal: None,
         }
     }
 

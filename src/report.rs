@@ -2,6 +2,7 @@
 //! headless commands.
 
 use crate::analysis::ScoredCoin;
+use crate::ml::agent::BacktestReport;
 use crate::ml::{Metric, ModelReport};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -24,6 +25,8 @@ struct ScanRow<'a> {
     gem_probability: Option<f64>,
     is_gem: bool,
     score: f64,
+    signal: Option<&'static str>,
+    signal_value: Option<f64>,
     note: Option<&'a str>,
 }
 
@@ -44,6 +47,8 @@ impl<'a> ScanRow<'a> {
             gem_probability: coin.gem_probability,
             is_gem: coin.is_gem,
             score: coin.score,
+            signal: coin.signal.map(|signal| signal.action.label()),
+            signal_value: coin.signal.map(|signal| signal.value),
             note: coin.note.as_deref(),
         }
     }
@@ -60,14 +65,14 @@ pub fn write_scan_json(coins: &[ScoredCoin], out: &mut impl Write) -> io::Result
 pub fn write_scan_csv(coins: &[ScoredCoin], out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
-        "rank,id,symbol,name,price,market_cap,change_24h_percent,change_7d_percent,predicted_return_7d_percent,prediction_spread_percent,out_of_range,gem_probability,is_gem,score,note"
+        "rank,id,symbol,name,price,market_cap,change_24h_percent,change_7d_percent,predicted_return_7d_percent,prediction_spread_percent,out_of_range,gem_probability,is_gem,score,signal,signal_value,note"
     )?;
     let number = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
     for coin in coins {
         let row = ScanRow::new(coin);
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{},{},{}",
             row.rank,
             csv_field(row.id),
             csv_field(row.symbol),
@@ -82,6 +87,8 @@ pub fn write_scan_csv(coins: &[ScoredCoin], out: &mut impl Write) -> io::Result<
             number(row.gem_probability),
             row.is_gem,
             row.score,
+            row.signal.unwrap_or(""),
+            number(row.signal_value),
             csv_field(row.note.unwrap_or("")),
         )?;
     }
@@ -109,8 +116,8 @@ pub fn write_scan_table(
     )?;
     writeln!(
         out,
-        "{:>4}  {:<22} {:<7} {:>14} {:>8} {:>16} {:>6} {:>6}  note",
-        "rank", "name", "symbol", "price", "7d pred", "± spread", "gem", "score"
+        "{:>4}  {:<22} {:<7} {:>14} {:>8} {:>9} {:>6} {:>6}  {:<6} note",
+        "rank", "name", "symbol", "price", "7d pred", "± spread", "gem", "score", "signal"
     )?;
     let percent =
         |value: Option<f64>| value.map_or("—".to_string(), |v| format!("{:+.2}%", v * 100.0));
@@ -120,7 +127,7 @@ pub fn write_scan_table(
         let marker = if coin.out_of_range { "!" } else { "" };
         writeln!(
             out,
-            "{:>4}  {:<22} {:<7} {:>14} {:>8} {:>16} {:>6} {:>6.1}  {}{}",
+            "{:>4}  {:<22} {:<7} {:>14} {:>8} {:>9} {:>6} {:>6.1}  {:<6} {}{}",
             coin.rank,
             truncate(&coin.coin.name, 22),
             coin.coin.symbol.to_uppercase(),
@@ -132,6 +139,7 @@ pub fn write_scan_table(
             coin.gem_probability
                 .map_or("—".to_string(), |p| format!("{:.2}", p)),
             coin.score,
+            coin.signal.map_or("—", |signal| signal.action.label()),
             if coin.is_gem { "gem " } else { "" },
             coin.note.as_deref().unwrap_or(""),
         )?;
@@ -195,10 +203,60 @@ pub fn write_model_report(
         Some(reason) => writeln!(out, "  not trained: {reason}")?,
         None => write_metrics(&report.gem_metrics, out)?,
     }
+    writeln!(out, "\ntrading agent, out of sample:")?;
+    match (&report.backtest, &report.agent_unavailable) {
+        (_, Some(reason)) => writeln!(out, "  not trained: {reason}")?,
+        (Some(backtest), None) => write_backtest(backtest, out)?,
+        (None, None) => writeln!(out, "  no backtest recorded")?,
+    }
     for warning in &report.warnings {
         writeln!(out, "\nwarning: {warning}")?;
     }
     Ok(())
+}
+
+fn write_backtest(backtest: &BacktestReport, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "  from {}, {} coins, {:.1}% fee per switch; equal-weight portfolio rebalanced daily:",
+        backtest.test_from,
+        backtest.overall.coins,
+        backtest.fee_rate * 100.0
+    )?;
+    writeln!(
+        out,
+        "  {:<28} {:>12} {:>8} {:>13} {:>8}",
+        "strategy", "total return", "Sharpe", "max drawdown", "trades"
+    )?;
+    let pooled = &backtest.overall.pooled;
+    for (name, result) in [
+        ("agent", &pooled.agent),
+        ("buy and hold", &pooled.buy_and_hold),
+        ("hold when model predicts up", &pooled.predicted_rise),
+    ] {
+        writeln!(
+            out,
+            "  {:<28} {:>12} {:>8} {:>13} {:>8.0}",
+            name,
+            percent_or_dash(result.total_return),
+            metric_value(result.sharpe),
+            if result.max_drawdown.is_finite() {
+                format!("{:.1}%", result.max_drawdown * 100.0)
+            } else {
+                "—".to_string()
+            },
+            result.trades
+        )?;
+    }
+    Ok(())
+}
+
+fn percent_or_dash(value: f64) -> String {
+    if value.is_finite() {
+        format!("{:+.1}%", value * 100.0)
+    } else {
+        "—".to_string()
+    }
 }
 
 fn write_metrics(metrics: &[Metric], out: &mut impl Write) -> io::Result<()> {

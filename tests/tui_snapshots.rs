@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use coinlens::analysis::ScoredCoin;
 use coinlens::engine::{DataOrigin, EngineEvent, Job};
 use coinlens::market::{Candle, Coin, History};
+use coinlens::ml::agent::{Signal, SignalAction};
 use coinlens::ml::{Baseline, Metric, ModelReport};
 use coinlens::tui::view;
 use coinlens::tui::{Action, App, AppOptions, KeyBindings};
@@ -157,6 +158,17 @@ fn scored(
         score,
         rank,
         is_gem: gem.is_some_and(|p| p >= 0.5),
+        // A made-up but plausible spread of advice: rising predictions buy, falling ones sell.
+        signal: predicted.map(|p| Signal {
+            action: if p > 0.03 {
+                SignalAction::Buy
+            } else if p < 0.0 {
+                SignalAction::Sell
+            } else {
+                SignalAction::Hold
+            },
+            value: p.abs() / 10.0,
+        }),
         note: None,
     }
 }

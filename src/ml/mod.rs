@@ -6,8 +6,10 @@ pub mod dataset;
 pub mod forest;
 pub mod metrics;
 pub mod model_store;
+pub(crate) mod nan_as_null;
 pub mod scaler;
 pub mod split;
+pub mod trading;
 mod train;
 
 pub use dataset::GemRule;
@@ -44,6 +46,10 @@ pub struct ModelReport {
     pub gem_base_rate: Option<f64>,
     /// Why the gem detector was not trained, when it was not.
     pub gem_unavailable: Option<String>,
+    /// The trading agent's out-of-sample backtest next to its benchmarks.
+    pub backtest: Option<agent::BacktestReport>,
+    /// Why the trading agent was not trained, when it was not.
+    pub agent_unavailable: Option<String>,
     /// Warnings a reader should see before trusting the metrics.
     pub warnings: Vec<String>,
 }
@@ -71,21 +77,4 @@ pub struct Baseline {
     pub name: String,
     #[serde(with = "nan_as_null")]
     pub value: f64,
-}
-
-/// JSON has no NaN: write it as `null` and read `null` back as NaN.
-mod nan_as_null {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
-        if value.is_finite() {
-            serializer.serialize_f64(*value)
-        } else {
-            serializer.serialize_none()
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
-        Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
-    }
 }

@@ -8,6 +8,7 @@
 //! detected. Before a new set is written the current one is copied to
 //! `previous/`.
 
+use super::agent::QAgent;
 use super::forest::Forest;
 use super::scaler::Scaler;
 use super::train::ModelSet;
@@ -35,6 +36,13 @@ const GEM: (&str, FileKind) = (
     "gem_detector.bin",
     FileKind {
         tag: *b"GEMD",
+        version: 1,
+    },
+);
+const AGENT: (&str, FileKind) = (
+    "rl_agent.bin",
+    FileKind {
+        tag: *b"RLAG",
         version: 1,
     },
 );
@@ -72,6 +80,8 @@ pub enum ModelStoreError {
         "{path} does not match metadata.json: another training run or a damaged metadata file"
     )]
     MixedSet { path: PathBuf },
+    #[error("{path} holds an unusable model: {message}")]
+    BadModel { path: PathBuf, message: String },
     #[error("could not write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -146,10 +156,23 @@ impl ModelStore {
         } else {
             None
         };
+        let agent: Option<QAgent> = if report.agent_unavailable.is_none() {
+            let agent: QAgent = self.read_part(AGENT, expected_schema, identity)?;
+            agent
+                .validate()
+                .map_err(|error| ModelStoreError::BadModel {
+                    path: self.dir.join(AGENT.0),
+                    message: error.to_string(),
+                })?;
+            Some(agent)
+        } else {
+            None
+        };
         Ok(ModelSet {
             scaler,
             price,
             gem,
+            agent,
             report,
         })
     }
@@ -196,6 +219,11 @@ impl ModelStore {
             Some(gem) => self.write_part(GEM, schema, identity, gem)?,
             None => remove_if_present(&gem_path)?,
         }
+        let agent_path = self.dir.join(AGENT.0);
+        match &models.agent {
+            Some(agent) => self.write_part(AGENT, schema, identity, agent)?,
+            None => remove_if_present(&agent_path)?,
+        }
         binfile::write_atomic(&metadata_path, &json).map_err(|source| ModelStoreError::Write {
             path: metadata_path,
             source,
@@ -220,7 +248,7 @@ impl ModelStore {
     /// Copies the current files to `previous/`, replacing what was there.
     fn keep_previous(&self) -> Result<(), ModelStoreError> {
         let previous = self.dir.join(PREVIOUS);
-        for name in [SCALER.0, PRICE.0, GEM.0, METADATA] {
+        for name in [SCALER.0, PRICE.0, GEM.0, AGENT.0, METADATA] {
             let source = self.dir.join(name);
             if !source.exists() {
                 continue;

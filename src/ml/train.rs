@@ -1,17 +1,19 @@
 //! Training of the scaler, the price model and the gem detector, with
 //! out-of-sample metrics next to naive baselines, and prediction.
 
+use super::agent::{self, AgentParams, QAgent, Signal};
 use super::dataset::{build_dataset, is_pegged, market_cap_ranks, Dataset, GemRule};
 use super::forest::{Forest, ForestError, ForestParams};
 use super::metrics;
 use super::scaler::Scaler;
 use super::split::chronological_split;
+use super::trading;
 use super::{Baseline, Metric, ModelReport};
 use crate::features::{self, FeatureTable};
 use crate::market::History;
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Out-of-sample R² above this suggests the features see the future.
 const SUSPICIOUS_R_SQUARED: f64 = 0.05;
@@ -32,6 +34,7 @@ pub struct TrainSettings {
     /// Labels are clipped to this quantile and its mirror for fitting only.
     pub label_clip_quantile: f64,
     pub gem_rule: GemRule,
+    pub agent: AgentParams,
 }
 
 impl Default for TrainSettings {
@@ -46,6 +49,7 @@ impl Default for TrainSettings {
             test_fraction: 0.2,
             label_clip_quantile: 0.01,
             gem_rule: GemRule::default(),
+            agent: AgentParams::default(),
         }
     }
 }
@@ -69,6 +73,8 @@ pub struct ModelSet {
     pub scaler: Scaler,
     pub price: Forest,
     pub gem: Option<Forest>,
+    /// The trading agent; `None` when it could not be trained (the report says why).
+    pub agent: Option<QAgent>,
     pub report: ModelReport,
 }
 
@@ -83,6 +89,8 @@ pub struct CoinPrediction {
     pub gem_probability: Option<f64>,
     /// Why there is no gem probability, when there is none.
     pub gem_note: Option<String>,
+    /// The trading agent's advice for today.
+    pub signal: Option<Signal>,
 }
 
 /// Trains all models from the histories and their feature tables.
@@ -93,7 +101,7 @@ pub fn train(
     settings: &TrainSettings,
     progress: &mut dyn FnMut(usize, usize, &str),
 ) -> Result<ModelSet, TrainError> {
-    const STEPS: usize = 5;
+    const STEPS: usize = 7;
     progress(0, STEPS, "building the training set");
     let names = features::feature_names();
     let columns = names.len();
@@ -161,11 +169,34 @@ pub fn train(
     report.gem_unavailable = gem_unavailable;
     report.warnings = leakage_warnings(&report);
 
-    progress(3, STEPS, "fitting the final price model");
+    progress(3, STEPS, "training and backtesting the trading agent");
+    let all_rows: Vec<usize> = (0..dataset.len()).collect();
+    let excluded = agent_exclusions(&dataset, &settings.gem_rule);
+    let is_excluded = |id: &str| excluded.contains(id);
+    let eval_predictions = predict_rows(&dataset, &all_rows, &eval_scaler, &eval_price)?;
+    let eval_episodes = trading::build_episodes(
+        histories,
+        &trading::predictions_by_day(&dataset, &all_rows, &eval_predictions),
+        &is_excluded,
+    );
+    match (
+        split.test_start,
+        split
+            .test_start
+            .map(|start| agent::train(&eval_episodes, start, &settings.agent)),
+    ) {
+        (Some(start), Some(Ok(eval_agent))) => {
+            report.backtest = Some(agent::backtest(&eval_agent, &eval_episodes, start));
+        }
+        (_, Some(Err(error))) => report.agent_unavailable = Some(error.to_string()),
+        _ => report.agent_unavailable = Some("no test period to backtest on".to_string()),
+    }
+
+    progress(4, STEPS, "fitting the final price model");
     let scaler = Scaler::fit(&dataset.gather(&labelled), columns);
     let price = fit_price(&dataset, &labelled, &scaler, settings)?;
 
-    progress(4, STEPS, "fitting the final gem detector");
+    progress(5, STEPS, "fitting the final gem detector");
     let gem = if report.has_gem_model() {
         let gems = gem_rows
             .iter()
@@ -177,13 +208,75 @@ pub fn train(
         None
     };
 
+    progress(6, STEPS, "training the final trading agent");
+    let agent = if report.agent_unavailable.is_none() {
+        let predictions = predict_rows(&dataset, &all_rows, &scaler, &price)?;
+        let episodes = trading::build_episodes(
+            histories,
+            &trading::predictions_by_day(&dataset, &all_rows, &predictions),
+            &is_excluded,
+        );
+        // The final agent learns from every day, up to and including the last.
+        let last_day = histories
+            .values()
+            .filter_map(|h| h.last())
+            .map(|c| c.date)
+            .max();
+        let until = last_day.map_or(NaiveDate::MAX, |last| last + chrono::Duration::days(1));
+        match agent::train(&episodes, until, &settings.agent) {
+            Ok(agent) => Some(agent),
+            Err(error) => {
+                report.agent_unavailable = Some(error.to_string());
+                None
+            }
+        }
+    } else {
+        None
+    };
+
     progress(STEPS, STEPS, "done");
     Ok(ModelSet {
         scaler,
         price,
         gem,
+        agent,
         report,
     })
+}
+
+/// Coins the trading agent leaves out: stablecoins and wrapped tokens, and
+/// coins whose latest day looks pegged.
+fn agent_exclusions(dataset: &Dataset, rule: &GemRule) -> HashSet<String> {
+    let mut excluded: HashSet<String> = rule.excluded_ids.iter().cloned().collect();
+    let mut latest: HashMap<usize, (NaiveDate, bool)> = HashMap::new();
+    for (row, key) in dataset.keys.iter().enumerate() {
+        let entry = latest.entry(key.coin).or_insert((key.date, false));
+        if key.date >= entry.0 {
+            *entry = (key.date, dataset.pegged[row]);
+        }
+    }
+    for (coin, (_, pegged)) in latest {
+        if pegged {
+            excluded.insert(dataset.coins[coin].clone());
+        }
+    }
+    excluded
+}
+
+/// Predicts the forward return of the given rows.
+fn predict_rows(
+    dataset: &Dataset,
+    rows: &[usize],
+    scaler: &Scaler,
+    model: &Forest,
+) -> Result<Vec<f64>, TrainError> {
+    let predictions = model
+        .predict(&scaled_rows(dataset, rows, scaler))
+        .map_err(|source| TrainError::Fit {
+            model: "price model",
+            source,
+        })?;
+    Ok(predictions.iter().map(|p| p.mean).collect())
 }
 
 fn distinct_dates(dataset: &Dataset, rows: &[usize]) -> usize {
@@ -462,6 +555,12 @@ impl ModelSet {
                 ),
                 (Some(gem), Some(_)) => (Some(gem.predict(&scaled)?[0].mean), None),
             };
+            let signal = match (&self.agent, histories.get(id)) {
+                (Some(agent), Some(history)) if !gem_rule.excluded_ids.contains(id) => {
+                    trading::latest_signal(agent, &self.episode_for(id, history, table)?)
+                }
+                _ => None,
+            };
 
             out.insert(
                 id.clone(),
@@ -472,10 +571,37 @@ impl ModelSet {
                     out_of_range,
                     gem_probability,
                     gem_note,
+                    signal,
                 }),
             );
         }
         Ok(out)
+    }
+
+    /// Builds a coin's agent episode with this price model's prediction for
+    /// every day of its feature table.
+    fn episode_for(
+        &self,
+        id: &str,
+        history: &History,
+        table: &FeatureTable,
+    ) -> Result<agent::Episode, ForestError> {
+        let mut x = table.values.clone();
+        self.scaler.transform(&mut x);
+        let predicted = self.price.predict(&x)?;
+        let by_day: HashMap<NaiveDate, f64> = table
+            .dates
+            .iter()
+            .zip(&predicted)
+            .map(|(date, prediction)| (*date, prediction.mean))
+            .collect();
+        let predictions = HashMap::from([(id.to_string(), by_day)]);
+        let histories = BTreeMap::from([(id.to_string(), history.clone())]);
+        let mut episodes = trading::build_episodes(&histories, &predictions, &|_| false);
+        Ok(episodes.pop().unwrap_or(agent::Episode {
+            coin_id: id.to_string(),
+            steps: Vec::new(),
+        }))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::analysis::ScoredCoin;
 use crate::market::Coin;
+use crate::ml::agent::SignalAction;
 use std::cmp::Ordering;
 
 /// The four tables, switched with Tab.
@@ -63,10 +64,12 @@ pub enum SortColumn {
     Predicted,
     GemProbability,
     Score,
+    /// The agent's advice as a number: buy is +value, sell is -value, hold is 0.
+    Signal,
 }
 
 impl SortColumn {
-    pub const ALL: [SortColumn; 11] = [
+    pub const ALL: [SortColumn; 12] = [
         SortColumn::Rank,
         SortColumn::Name,
         SortColumn::Symbol,
@@ -78,6 +81,7 @@ impl SortColumn {
         SortColumn::Predicted,
         SortColumn::GemProbability,
         SortColumn::Score,
+        SortColumn::Signal,
     ];
 
     pub fn next(self) -> SortColumn {
@@ -122,18 +126,26 @@ pub struct Row<'a> {
 impl Row<'_> {
     fn number(&self, column: SortColumn) -> Option<f64> {
         let coin = self.coin;
-        let value = match column {
-            SortColumn::Rank => coin.market_cap_rank.map(f64::from),
-            SortColumn::Price => coin.current_price,
-            SortColumn::Change24h => coin.price_change_percentage_24h,
-            SortColumn::Change7d => coin.price_change_percentage_7d,
-            SortColumn::MarketCap => coin.market_cap,
-            SortColumn::Volume => coin.total_volume,
-            SortColumn::Predicted => self.scored.and_then(|s| s.predicted_return_7d),
-            SortColumn::GemProbability => self.scored.and_then(|s| s.gem_probability),
-            SortColumn::Score => self.scored.map(|s| s.score),
-            SortColumn::Name | SortColumn::Symbol => None,
-        };
+        let value =
+            match column {
+                SortColumn::Rank => coin.market_cap_rank.map(f64::from),
+                SortColumn::Price => coin.current_price,
+                SortColumn::Change24h => coin.price_change_percentage_24h,
+                SortColumn::Change7d => coin.price_change_percentage_7d,
+                SortColumn::MarketCap => coin.market_cap,
+                SortColumn::Volume => coin.total_volume,
+                SortColumn::Predicted => self.scored.and_then(|s| s.predicted_return_7d),
+                SortColumn::GemProbability => self.scored.and_then(|s| s.gem_probability),
+                SortColumn::Score => self.scored.map(|s| s.score),
+                SortColumn::Signal => self.scored.and_then(|s| s.signal).map(|signal| match signal
+                    .action
+                {
+                    SignalAction::Buy => signal.value,
+                    SignalAction::Sell => -signal.value,
+                    SignalAction::Hold => 0.0,
+                }),
+                SortColumn::Name | SortColumn::Symbol => None,
+            };
         value.filter(|v| v.is_finite())
     }
 

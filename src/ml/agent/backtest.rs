@@ -8,7 +8,7 @@
 
 use super::episode::{AgentStep, Episode};
 use super::learn::QAgent;
-use super::nan_as_null;
+use crate::ml::nan_as_null;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -153,6 +153,17 @@ pub enum SignalAction {
     Sell,
 }
 
+impl SignalAction {
+    /// Lower-case name for tables and exports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Buy => "buy",
+            Self::Hold => "hold",
+            Self::Sell => "sell",
+        }
+    }
+}
+
 /// The advised action and how strongly the agent prefers it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Signal {

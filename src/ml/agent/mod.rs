@@ -11,7 +11,6 @@
 pub mod backtest;
 mod episode;
 mod learn;
-pub(crate) mod nan_as_null;
 pub mod rng;
 pub mod state;
 

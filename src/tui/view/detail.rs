@@ -279,6 +279,16 @@ fn prediction_lines(
             label("Score"),
             Span::raw(format!("{:.2} (rank {})", scored.score, scored.rank)),
         ]),
+        Line::from(vec![
+            label("Agent signal"),
+            Span::raw(scored.signal.map_or(format::MISSING.to_string(), |signal| {
+                format!(
+                    "{} (Q advantage {:.4})",
+                    signal.action.label(),
+                    signal.value
+                )
+            })),
+        ]),
     ];
     if scored.out_of_range {
         lines.push(Line::styled(

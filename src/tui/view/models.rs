@@ -105,11 +105,50 @@ fn report_lines(report: &ModelReport, app: &App, now: DateTime<Utc>) -> Vec<Line
         }
         None => lines.extend(metric_lines("Gem model", &report.gem_metrics, theme)),
     }
+    lines.push(Line::raw(""));
+    lines.extend(agent_lines(report, theme));
     for warning in &report.warnings {
         lines.push(Line::styled(
             format!("warning: {warning}"),
             Style::new().fg(theme.warning),
         ));
+    }
+    lines
+}
+
+/// The trading agent's backtest on the test period next to its benchmarks.
+fn agent_lines(report: &ModelReport, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::styled(
+        "Trading agent (equal-weight portfolio, 0.1% fee per switch)".to_string(),
+        Style::new().fg(theme.accent).add_modifier(Modifier::BOLD),
+    )];
+    let backtest = match (&report.backtest, &report.agent_unavailable) {
+        (_, Some(reason)) => {
+            lines.push(Line::styled(
+                format!("  not trained: {reason}"),
+                theme.muted(),
+            ));
+            return lines;
+        }
+        (Some(backtest), None) => backtest,
+        (None, None) => {
+            lines.push(Line::styled("  no backtest recorded", theme.muted()));
+            return lines;
+        }
+    };
+    let pooled = &backtest.overall.pooled;
+    for (name, result) in [
+        ("agent", &pooled.agent),
+        ("buy and hold", &pooled.buy_and_hold),
+        ("model predicts up", &pooled.predicted_rise),
+    ] {
+        lines.push(Line::raw(format!(
+            "  {name:<18} return {:>9}  Sharpe {:>6}  max drawdown {:>7}  trades {:>5.0}",
+            format::fraction_as_percent(Some(result.total_return).filter(|v| v.is_finite())),
+            metric_value(result.sharpe),
+            format::fraction_as_percent(Some(result.max_drawdown).filter(|v| v.is_finite())),
+            result.trades
+        )));
     }
     lines
 }

@@ -1,6 +1,7 @@
 //! The coin table of the current view, or the message that replaces it
 //! while loading, after a failure or when the view is empty.
 
+use crate::ml::agent::SignalAction;
 use crate::tui::app::{App, Mode};
 use crate::tui::format;
 use crate::tui::rows::{Row as CoinRow, SortColumn};
@@ -12,7 +13,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
 /// Column titles, the sort column each one belongs to, and its width.
-const COLUMNS: [(&str, SortColumn, Constraint); 11] = [
+const COLUMNS: [(&str, SortColumn, Constraint); 12] = [
     ("#", SortColumn::Rank, Constraint::Length(5)),
     ("Name", SortColumn::Name, Constraint::Min(10)),
     ("Symbol", SortColumn::Symbol, Constraint::Length(7)),
@@ -24,6 +25,7 @@ const COLUMNS: [(&str, SortColumn, Constraint); 11] = [
     ("Pred 7d", SortColumn::Predicted, Constraint::Length(16)),
     ("Gem", SortColumn::GemProbability, Constraint::Length(5)),
     ("Score", SortColumn::Score, Constraint::Length(6)),
+    ("Signal", SortColumn::Signal, Constraint::Length(6)),
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -160,7 +162,10 @@ fn capitalize(text: &str) -> String {
 }
 
 fn is_numeric(column: SortColumn) -> bool {
-    !matches!(column, SortColumn::Name | SortColumn::Symbol)
+    !matches!(
+        column,
+        SortColumn::Name | SortColumn::Symbol | SortColumn::Signal
+    )
 }
 
 fn table_row(row: &CoinRow<'_>, theme: &Theme) -> Row<'static> {
@@ -207,7 +212,21 @@ fn table_row(row: &CoinRow<'_>, theme: &Theme) -> Row<'static> {
         Cell::from(prediction(row, theme).right_aligned()),
         Cell::from(gem.right_aligned()),
         right(scored.map_or(format::MISSING.to_string(), |s| format!("{:.2}", s.score))),
+        Cell::from(signal(scored, theme)),
     ])
+}
+
+/// The trading agent's advice, coloured: buy green, sell red, hold plain.
+fn signal(scored: Option<&crate::analysis::ScoredCoin>, theme: &Theme) -> Line<'static> {
+    let Some(signal) = scored.and_then(|s| s.signal) else {
+        return Line::raw(format::MISSING);
+    };
+    let style = match signal.action {
+        SignalAction::Buy => Style::new().fg(theme.up),
+        SignalAction::Sell => Style::new().fg(theme.down),
+        SignalAction::Hold => Style::new(),
+    };
+    Line::styled(signal.action.label(), style)
 }
 
 /// Predicted 7-day return with its spread, and `!` when the coin's features
