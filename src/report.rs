@@ -185,15 +185,57 @@ pub fn write_model_report(
     )?;
     writeln!(
         out,
-        "rows: {} train, {} test, {} in the final fit",
-        report.train_rows, report.test_rows, report.final_rows
+        "evaluation: walk-forward over {} folds (expanding window, embargo of one label horizon); first fold trains on {} rows, {} test rows in all; final fit on {} rows",
+        report.folds, report.train_rows, report.test_rows, report.final_rows
+    )?;
+    let removed: Vec<String> = report
+        .cleaning
+        .iter()
+        .map(|count| format!("{} ({} rows)", count.rule, count.rows))
+        .collect();
+    if !removed.is_empty() {
+        writeln!(out, "cleaning removed: {}", removed.join("; "))?;
+    }
+    writeln!(
+        out,
+        "labels clipped to the 1% and 99% quantiles: {}",
+        report.clipped_labels
     )?;
     if let Some(params) = report.price_params {
         writeln!(
             out,
-            "forests: {} trees, depth {}, min {} rows per leaf",
+            "price forest: {} trees, depth {}, min {} rows per leaf",
             params.n_trees, params.max_depth, params.min_samples_leaf
         )?;
+    }
+    if let Some(params) = report.gem_params {
+        writeln!(
+            out,
+            "gem forest: {} trees, depth {}, min {} rows per leaf",
+            params.n_trees, params.max_depth, params.min_samples_leaf
+        )?;
+    }
+    for (model, tuning) in [("price", &report.price_tuning), ("gem", &report.gem_tuning)] {
+        if let Some(tuning) = tuning {
+            let points: Vec<String> = tuning
+                .points
+                .iter()
+                .map(|point| {
+                    format!(
+                        "depth {} leaf {}: {}",
+                        point.max_depth,
+                        point.min_samples_leaf,
+                        metric_value(point.score)
+                    )
+                })
+                .collect();
+            writeln!(
+                out,
+                "{model} tuning by {}: {}",
+                tuning.objective,
+                points.join(", ")
+            )?;
+        }
     }
 
     writeln!(out, "\nprice model (forward 7-day return), out of sample:")?;

@@ -1,16 +1,19 @@
-//! Labels, chronological splits, the scaler, the forests, metrics and the
-//! model store.
+//! Labels, cleaning, walk-forward evaluation, the scaler, the forests,
+//! metrics, the trading agent and the model store.
 
 pub mod agent;
+pub mod clean;
 pub mod dataset;
+pub mod evaluate;
 pub mod forest;
 pub mod metrics;
 pub mod model_store;
 pub(crate) mod nan_as_null;
+mod predict;
 pub mod scaler;
-pub mod split;
 pub mod trading;
 mod train;
+pub mod tune;
 
 pub use dataset::GemRule;
 pub use forest::{Forest, ForestParams};
@@ -28,18 +31,26 @@ pub struct ModelReport {
     /// First and last day of the rows the final models were fit on.
     pub data_start: Option<NaiveDate>,
     pub data_end: Option<NaiveDate>,
-    /// First day of the held-out test period the metrics come from.
+    /// First day of the test period the metrics come from.
     pub test_start: Option<NaiveDate>,
+    /// Walk-forward folds the test period was cut into.
+    pub folds: usize,
     pub coins: Vec<String>,
     pub feature_names: Vec<String>,
     pub schema_hash: u64,
     pub price_params: Option<ForestParams>,
     pub gem_params: Option<ForestParams>,
-    /// Rows used for the out-of-sample evaluation.
+    /// Training rows of the first walk-forward fold.
     pub train_rows: usize,
     pub test_rows: usize,
     /// Rows the final price model was fit on (training and test periods together).
     pub final_rows: usize,
+    /// Labelled rows each cleaning rule removed.
+    pub cleaning: Vec<clean::RuleCount>,
+    /// Training labels clipped to the quantiles for the final price model.
+    pub clipped_labels: usize,
+    pub price_tuning: Option<tune::Tuning>,
+    pub gem_tuning: Option<tune::Tuning>,
     pub price_metrics: Vec<Metric>,
     pub gem_metrics: Vec<Metric>,
     /// Share of gems among the gem detector's training rows.

@@ -1,24 +1,22 @@
-//! Training of the scaler, the price model and the gem detector, with
-//! out-of-sample metrics next to naive baselines, and prediction.
+//! Training of the scaler, the price model, the gem detector and the
+//! trading agent, with walk-forward out-of-sample metrics next to naive
+//! baselines.
 
 use super::agent::{self, AgentParams, QAgent, Signal};
-use super::dataset::{build_dataset, is_pegged, market_cap_ranks, Dataset, GemRule};
+use super::clean::{self, CleaningRules};
+use super::dataset::{build_dataset, Dataset, GemRule};
+use super::evaluate;
 use super::forest::{Forest, ForestError, ForestParams};
 use super::metrics;
 use super::scaler::Scaler;
-use super::split::chronological_split;
 use super::trading;
-use super::{Baseline, Metric, ModelReport};
+use super::tune;
+use super::ModelReport;
 use crate::features::{self, FeatureTable};
 use crate::market::History;
-use chrono::{NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-/// Out-of-sample R² above this suggests the features see the future.
-const SUSPICIOUS_R_SQUARED: f64 = 0.05;
-/// Out-of-sample ROC-AUC above this suggests the features see the future.
-const SUSPICIOUS_AUC: f64 = 0.65;
 /// Fewest labelled rows of each class the gem detector needs to train.
 const MIN_GEM_CLASS_ROWS: usize = 20;
 
@@ -35,6 +33,11 @@ pub struct TrainSettings {
     pub label_clip_quantile: f64,
     pub gem_rule: GemRule,
     pub agent: AgentParams,
+    pub cleaning: CleaningRules,
+    /// Consecutive folds the test period is cut into for walk-forward evaluation.
+    pub walk_forward_folds: usize,
+    /// Chooses depth and leaf size from a small grid on a validation period.
+    pub tune: bool,
 }
 
 impl Default for TrainSettings {
@@ -50,6 +53,9 @@ impl Default for TrainSettings {
             label_clip_quantile: 0.01,
             gem_rule: GemRule::default(),
             agent: AgentParams::default(),
+            cleaning: CleaningRules::default(),
+            walk_forward_folds: 4,
+            tune: true,
         }
     }
 }
@@ -101,116 +107,234 @@ pub fn train(
     settings: &TrainSettings,
     progress: &mut dyn FnMut(usize, usize, &str),
 ) -> Result<ModelSet, TrainError> {
-    const STEPS: usize = 7;
-    progress(0, STEPS, "building the training set");
+    const STEPS: usize = 9;
+    progress(0, STEPS, "building and cleaning the training set");
     let names = features::feature_names();
-    let columns = names.len();
     let dataset = build_dataset(
         histories,
         tables,
-        columns,
+        names.len(),
         settings.price_horizon_days,
         &settings.gem_rule,
     );
-
-    let has_price_label =
-        |index: usize| dataset.forward_return[index].is_finite() && !dataset.pegged[index];
-    let split = chronological_split(
-        &dataset.keys,
-        has_price_label,
-        settings.test_fraction,
-        settings.price_horizon_days,
+    let price_horizon = settings.price_horizon_days;
+    let gem_horizon = settings.gem_rule.horizon_days;
+    let (price_usable, cleaning) = clean::usable_rows(
+        histories,
+        &dataset,
+        &settings.cleaning,
+        price_horizon,
+        |row| dataset.forward_return[row].is_finite(),
     );
-    let labelled: Vec<usize> = (0..dataset.len()).filter(|i| has_price_label(*i)).collect();
-    let distinct_days = distinct_dates(&dataset, &labelled);
-    if distinct_days < 60 || split.train.is_empty() || split.test.is_empty() {
+    let (gem_usable, _) = clean::usable_rows(
+        histories,
+        &dataset,
+        &settings.cleaning,
+        gem_horizon,
+        |row| dataset.gem[row].is_some(),
+    );
+    let labelled: Vec<usize> = (0..dataset.len())
+        .filter(|row| price_usable[*row])
+        .collect();
+    let gem_rows: Vec<usize> = (0..dataset.len()).filter(|row| gem_usable[*row]).collect();
+
+    let dates = distinct_dates(&dataset, &labelled);
+    let folds = evaluate::folds(&dates, settings.test_fraction, settings.walk_forward_folds);
+    let test_start = folds.first().map(|fold| fold.start);
+    let first_fold_train = test_start.map_or(0, |start| {
+        let train_end = start - Duration::days(price_horizon);
+        labelled
+            .iter()
+            .filter(|row| dataset.keys[**row].date < train_end)
+            .count()
+    });
+    if dates.len() < 60 || first_fold_train == 0 {
         return Err(TrainError::NotEnoughData {
             labelled: labelled.len(),
-            days: distinct_days,
+            days: dates.len(),
         });
     }
+    let test_start = test_start.unwrap_or(NaiveDate::MAX);
 
     let mut report = ModelReport {
         trained_at: Utc::now(),
         coins: dataset.coins.clone(),
         feature_names: names.iter().map(|name| name.to_string()).collect(),
         schema_hash: features::schema_hash(),
-        price_params: Some(settings.price_forest),
-        test_start: split.test_start,
-        train_rows: split.train.len(),
-        test_rows: split.test.len(),
+        test_start: Some(test_start),
+        folds: folds.len(),
+        train_rows: first_fold_train,
         final_rows: labelled.len(),
+        cleaning,
+        data_start: dates.first().copied(),
+        data_end: dates.last().copied(),
         ..ModelReport::default()
     };
-    report.data_start = labelled.iter().map(|i| dataset.keys[*i].date).min();
-    report.data_end = labelled.iter().map(|i| dataset.keys[*i].date).max();
 
-    progress(1, STEPS, "evaluating the price model on the test period");
-    let eval_scaler = Scaler::fit(&dataset.gather(&split.train), columns);
-    let eval_price = fit_price(&dataset, &split.train, &eval_scaler, settings)?;
-    report.price_metrics = price_metrics(&dataset, &split.test, &eval_scaler, &eval_price)?;
+    progress(1, STEPS, "tuning the price model on the validation period");
+    let price_tuning = if settings.tune {
+        let validation = validation_split(&dataset, &labelled, test_start, price_horizon, settings);
+        Some(tune::choose(
+            settings.price_forest,
+            "validation daily rank IC",
+            |params| {
+                let predicted = fit_predict(
+                    &dataset,
+                    &validation.0,
+                    &validation.1,
+                    Model::Price,
+                    params,
+                    settings,
+                )?;
+                let actual: Vec<f64> = validation
+                    .1
+                    .iter()
+                    .map(|row| dataset.forward_return[*row])
+                    .collect();
+                let dates: Vec<NaiveDate> = validation
+                    .1
+                    .iter()
+                    .map(|row| dataset.keys[*row].date)
+                    .collect();
+                Ok(metrics::mean_daily_rank_ic(&dates, &predicted, &actual))
+            },
+        )?)
+    } else {
+        None
+    };
+    let price_params = price_tuning
+        .as_ref()
+        .map_or(settings.price_forest, |t| t.chosen);
+    report.price_params = Some(price_params);
+    report.price_tuning = price_tuning;
 
-    progress(2, STEPS, "evaluating the gem detector on the test period");
-    let gem_rows: Vec<usize> = (0..dataset.len())
-        .filter(|i| dataset.gem[*i].is_some())
-        .collect();
-    let gem_unavailable = gem_unavailable_reason(histories, &dataset, &gem_rows);
-    if gem_unavailable.is_none() {
-        let gem_split = chronological_split(
-            &dataset.keys,
-            |index| dataset.gem[index].is_some(),
-            settings.test_fraction,
-            settings.gem_rule.horizon_days,
-        );
-        let gem_model = fit_gem(&dataset, &gem_split.train, &eval_scaler, settings)?;
-        report.gem_metrics = gem_metrics(&dataset, &gem_split.test, &eval_scaler, &gem_model)?;
-        report.gem_params = Some(settings.gem_forest);
+    progress(2, STEPS, "walk-forward evaluation of the price model");
+    let (price_tested, price_predicted) =
+        evaluate::walk_forward(&dataset, &labelled, &folds, price_horizon, |train, test| {
+            fit_predict(&dataset, train, test, Model::Price, price_params, settings)
+        })?;
+    report.test_rows = price_tested.len();
+    report.price_metrics = evaluate::price_metrics(&dataset, &price_tested, &price_predicted);
+
+    report.gem_unavailable = gem_unavailable_reason(histories, &dataset, &gem_rows);
+    let mut gem_params = settings.gem_forest;
+    if report.gem_unavailable.is_none() {
+        progress(3, STEPS, "tuning the gem detector on the validation period");
+        if settings.tune {
+            let validation =
+                validation_split(&dataset, &gem_rows, test_start, gem_horizon, settings);
+            let tuning = tune::choose(settings.gem_forest, "validation ROC-AUC", |params| {
+                let scores = fit_predict(
+                    &dataset,
+                    &validation.0,
+                    &validation.1,
+                    Model::Gem,
+                    params,
+                    settings,
+                )?;
+                let labels: Vec<bool> = validation
+                    .1
+                    .iter()
+                    .map(|row| dataset.gem[*row] == Some(true))
+                    .collect();
+                Ok(metrics::roc_auc(&scores, &labels))
+            })?;
+            gem_params = tuning.chosen;
+            report.gem_tuning = Some(tuning);
+        }
+
+        progress(4, STEPS, "walk-forward evaluation of the gem detector");
+        let (tested, scores) =
+            evaluate::walk_forward(&dataset, &gem_rows, &folds, gem_horizon, |train, test| {
+                fit_predict(&dataset, train, test, Model::Gem, gem_params, settings)
+            })?;
+        report.gem_metrics = evaluate::gem_metrics(&dataset, &tested, &scores);
+        report.gem_params = Some(gem_params);
     }
-    report.gem_unavailable = gem_unavailable;
-    report.warnings = leakage_warnings(&report);
+    report.warnings = evaluate::leakage_warnings(&report);
 
-    progress(3, STEPS, "training and backtesting the trading agent");
-    let all_rows: Vec<usize> = (0..dataset.len()).collect();
+    progress(5, STEPS, "training and backtesting the trading agent");
     let excluded = agent_exclusions(&dataset, &settings.gem_rule);
     let is_excluded = |id: &str| excluded.contains(id);
-    let eval_predictions = predict_rows(&dataset, &all_rows, &eval_scaler, &eval_price)?;
+    let all_rows: Vec<usize> = (0..dataset.len()).collect();
+    let before_test: Vec<usize> = labelled
+        .iter()
+        .copied()
+        .filter(|row| dataset.keys[*row].date < test_start - Duration::days(price_horizon))
+        .collect();
+    // The agent trains on predictions of a model fit before the test period
+    // (in sample for its training days) and is backtested on the
+    // walk-forward predictions, which are out of sample.
+    let mut eval_predictions = fit_predict(
+        &dataset,
+        &before_test,
+        &all_rows,
+        Model::Price,
+        price_params,
+        settings,
+    )?;
+    for (row, value) in price_tested.iter().zip(&price_predicted) {
+        eval_predictions[*row] = *value;
+    }
     let eval_episodes = trading::build_episodes(
         histories,
         &trading::predictions_by_day(&dataset, &all_rows, &eval_predictions),
         &is_excluded,
     );
-    match (
-        split.test_start,
-        split
-            .test_start
-            .map(|start| agent::train(&eval_episodes, start, &settings.agent)),
-    ) {
-        (Some(start), Some(Ok(eval_agent))) => {
-            report.backtest = Some(agent::backtest(&eval_agent, &eval_episodes, start));
+    match agent::train(&eval_episodes, test_start, &settings.agent) {
+        Ok(eval_agent) => {
+            report.backtest = Some(agent::backtest(&eval_agent, &eval_episodes, test_start))
         }
-        (_, Some(Err(error))) => report.agent_unavailable = Some(error.to_string()),
-        _ => report.agent_unavailable = Some("no test period to backtest on".to_string()),
+        Err(error) => report.agent_unavailable = Some(error.to_string()),
     }
 
-    progress(4, STEPS, "fitting the final price model");
-    let scaler = Scaler::fit(&dataset.gather(&labelled), columns);
-    let price = fit_price(&dataset, &labelled, &scaler, settings)?;
+    progress(6, STEPS, "fitting the final price model");
+    let scaler = Scaler::fit(&dataset.gather(&labelled), dataset.columns);
+    let (price, clipped) = fit_forest(
+        &dataset,
+        &labelled,
+        &scaler,
+        Model::Price,
+        price_params,
+        settings,
+    )?;
+    report.clipped_labels = clipped;
 
-    progress(5, STEPS, "fitting the final gem detector");
+    progress(7, STEPS, "fitting the final gem detector");
     let gem = if report.has_gem_model() {
         let gems = gem_rows
             .iter()
-            .filter(|i| dataset.gem[**i] == Some(true))
+            .filter(|row| dataset.gem[**row] == Some(true))
             .count();
         report.gem_base_rate = Some(gems as f64 / gem_rows.len().max(1) as f64);
-        Some(fit_gem(&dataset, &gem_rows, &scaler, settings)?)
+        Some(
+            fit_forest(
+                &dataset,
+                &gem_rows,
+                &scaler,
+                Model::Gem,
+                gem_params,
+                settings,
+            )?
+            .0,
+        )
     } else {
         None
     };
 
-    progress(6, STEPS, "training the final trading agent");
+    progress(8, STEPS, "training the final trading agent");
     let agent = if report.agent_unavailable.is_none() {
-        let predictions = predict_rows(&dataset, &all_rows, &scaler, &price)?;
+        let mut x = dataset.x.clone();
+        scaler.transform(&mut x);
+        let predictions: Vec<f64> = price
+            .predict(&x)
+            .map_err(|source| TrainError::Fit {
+                model: "price model",
+                source,
+            })?
+            .iter()
+            .map(|p| p.mean)
+            .collect();
         let episodes = trading::build_episodes(
             histories,
             &trading::predictions_by_day(&dataset, &all_rows, &predictions),
@@ -222,7 +346,7 @@ pub fn train(
             .filter_map(|h| h.last())
             .map(|c| c.date)
             .max();
-        let until = last_day.map_or(NaiveDate::MAX, |last| last + chrono::Duration::days(1));
+        let until = last_day.map_or(NaiveDate::MAX, |last| last + Duration::days(1));
         match agent::train(&episodes, until, &settings.agent) {
             Ok(agent) => Some(agent),
             Err(error) => {
@@ -244,6 +368,65 @@ pub fn train(
     })
 }
 
+/// Which forest a fit is for: the label and the error message differ.
+#[derive(Clone, Copy)]
+enum Model {
+    Price,
+    Gem,
+}
+
+impl Model {
+    fn name(self) -> &'static str {
+        match self {
+            Model::Price => "price model",
+            Model::Gem => "gem detector",
+        }
+    }
+}
+
+/// Fits a scaler and a forest on `train` rows and predicts `test` rows.
+fn fit_predict(
+    dataset: &Dataset,
+    train: &[usize],
+    test: &[usize],
+    model: Model,
+    params: ForestParams,
+    settings: &TrainSettings,
+) -> Result<Vec<f64>, TrainError> {
+    let scaler = Scaler::fit(&dataset.gather(train), dataset.columns);
+    let (forest, _) = fit_forest(dataset, train, &scaler, model, params, settings)?;
+    let predictions = forest
+        .predict(&scaled_rows(dataset, test, &scaler))
+        .map_err(|source| TrainError::Fit {
+            model: model.name(),
+            source,
+        })?;
+    Ok(predictions.iter().map(|p| p.mean).collect())
+}
+
+/// Splits the rows before the test period into a training part and a
+/// validation part (the last `test_fraction` of those days), with an
+/// embargo of `horizon` days between them and before the test period.
+fn validation_split(
+    dataset: &Dataset,
+    rows: &[usize],
+    test_start: NaiveDate,
+    horizon: i64,
+    settings: &TrainSettings,
+) -> (Vec<usize>, Vec<usize>) {
+    let pre_test_end = test_start - Duration::days(horizon);
+    let pre_test: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|row| dataset.keys[*row].date < pre_test_end)
+        .collect();
+    let dates = distinct_dates(dataset, &pre_test);
+    let folds = evaluate::folds(&dates, settings.test_fraction, 1);
+    evaluate::fold_rows(dataset, &pre_test, &folds, horizon)
+        .pop()
+        .map_or((Vec::new(), Vec::new()), |fold| (fold.train, fold.test))
+}
+
 /// Coins the trading agent leaves out: stablecoins and wrapped tokens, and
 /// coins whose latest day looks pegged.
 fn agent_exclusions(dataset: &Dataset, rule: &GemRule) -> HashSet<String> {
@@ -263,27 +446,12 @@ fn agent_exclusions(dataset: &Dataset, rule: &GemRule) -> HashSet<String> {
     excluded
 }
 
-/// Predicts the forward return of the given rows.
-fn predict_rows(
-    dataset: &Dataset,
-    rows: &[usize],
-    scaler: &Scaler,
-    model: &Forest,
-) -> Result<Vec<f64>, TrainError> {
-    let predictions = model
-        .predict(&scaled_rows(dataset, rows, scaler))
-        .map_err(|source| TrainError::Fit {
-            model: "price model",
-            source,
-        })?;
-    Ok(predictions.iter().map(|p| p.mean).collect())
-}
-
-fn distinct_dates(dataset: &Dataset, rows: &[usize]) -> usize {
+/// Sorted distinct dates of `rows`.
+fn distinct_dates(dataset: &Dataset, rows: &[usize]) -> Vec<NaiveDate> {
     let mut dates: Vec<NaiveDate> = rows.iter().map(|i| dataset.keys[*i].date).collect();
     dates.sort_unstable();
     dates.dedup();
-    dates.len()
+    dates
 }
 
 fn scaled_rows(dataset: &Dataset, rows: &[usize], scaler: &Scaler) -> Vec<f64> {
@@ -292,168 +460,63 @@ fn scaled_rows(dataset: &Dataset, rows: &[usize], scaler: &Scaler) -> Vec<f64> {
     x
 }
 
-fn fit_price(
+/// Fits one forest on `rows` scaled by `scaler`. The price label is
+/// clipped to quantiles first; returns the forest and how many labels were
+/// clipped.
+fn fit_forest(
     dataset: &Dataset,
     rows: &[usize],
     scaler: &Scaler,
+    model: Model,
+    params: ForestParams,
     settings: &TrainSettings,
-) -> Result<Forest, TrainError> {
+) -> Result<(Forest, usize), TrainError> {
     let x = scaled_rows(dataset, rows, scaler);
-    let mut y: Vec<f64> = rows.iter().map(|i| dataset.forward_return[*i]).collect();
-    clip_to_quantiles(&mut y, settings.label_clip_quantile);
-    Forest::fit(&x, dataset.columns, &y, settings.price_forest).map_err(|source| TrainError::Fit {
-        model: "price model",
-        source,
-    })
-}
-
-fn fit_gem(
-    dataset: &Dataset,
-    rows: &[usize],
-    scaler: &Scaler,
-    settings: &TrainSettings,
-) -> Result<Forest, TrainError> {
-    let x = scaled_rows(dataset, rows, scaler);
-    let y: Vec<f64> = rows
-        .iter()
-        .map(|i| {
-            if dataset.gem[*i] == Some(true) {
-                1.0
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    Forest::fit(&x, dataset.columns, &y, settings.gem_forest).map_err(|source| TrainError::Fit {
-        model: "gem detector",
-        source,
-    })
+    let (y, clipped) = match model {
+        Model::Price => {
+            let mut y: Vec<f64> = rows
+                .iter()
+                .map(|row| dataset.forward_return[*row])
+                .collect();
+            let clipped = clip_to_quantiles(&mut y, settings.label_clip_quantile);
+            (y, clipped)
+        }
+        Model::Gem => {
+            let y = rows
+                .iter()
+                .map(|row| f64::from(u8::from(dataset.gem[*row] == Some(true))))
+                .collect();
+            (y, 0)
+        }
+    };
+    let forest =
+        Forest::fit(&x, dataset.columns, &y, params).map_err(|source| TrainError::Fit {
+            model: model.name(),
+            source,
+        })?;
+    Ok((forest, clipped))
 }
 
 /// Clips values to the `quantile` and `1 - quantile` quantiles so a few
-/// extreme returns do not dominate the squared-error fit.
-fn clip_to_quantiles(values: &mut [f64], quantile: f64) {
+/// extreme returns do not dominate the squared-error fit; returns how many
+/// values changed.
+fn clip_to_quantiles(values: &mut [f64], quantile: f64) -> usize {
     if values.is_empty() || quantile <= 0.0 {
-        return;
+        return 0;
     }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let last = sorted.len() - 1;
     let low = sorted[((last as f64) * quantile).round() as usize];
     let high = sorted[((last as f64) * (1.0 - quantile)).round() as usize];
+    let mut clipped = 0;
     for value in values {
-        *value = value.clamp(low, high);
+        if *value < low || *value > high {
+            clipped += 1;
+            *value = value.clamp(low, high);
+        }
     }
-}
-
-fn price_metrics(
-    dataset: &Dataset,
-    test: &[usize],
-    scaler: &Scaler,
-    model: &Forest,
-) -> Result<Vec<Metric>, TrainError> {
-    let predictions = model
-        .predict(&scaled_rows(dataset, test, scaler))
-        .map_err(|source| TrainError::Fit {
-            model: "price model",
-            source,
-        })?;
-    let predicted: Vec<f64> = predictions.iter().map(|p| p.mean).collect();
-    let actual: Vec<f64> = test.iter().map(|i| dataset.forward_return[*i]).collect();
-    let dates: Vec<NaiveDate> = test.iter().map(|i| dataset.keys[*i].date).collect();
-    let zero = vec![0.0; test.len()];
-    // Momentum predicts that the last 7 days repeat; where that is unknown it predicts 0.
-    let momentum: Vec<f64> = test
-        .iter()
-        .map(|i| dataset.past_return[*i])
-        .map(|value| if value.is_finite() { value } else { 0.0 })
-        .collect();
-
-    let with_baselines = |name: &str, metric: &dyn Fn(&[f64]) -> f64| Metric {
-        name: name.to_string(),
-        model: metric(&predicted),
-        baselines: vec![
-            Baseline {
-                name: "zero return".to_string(),
-                value: metric(&zero),
-            },
-            Baseline {
-                name: "7-day momentum".to_string(),
-                value: metric(&momentum),
-            },
-        ],
-    };
-    Ok(vec![
-        with_baselines("MAE", &|p| metrics::mae(p, &actual)),
-        with_baselines("R²", &|p| metrics::r_squared(p, &actual)),
-        with_baselines("direction hit rate", &|p| {
-            metrics::direction_hit_rate(p, &actual)
-        }),
-        with_baselines("daily rank IC", &|p| {
-            metrics::mean_daily_rank_ic(&dates, p, &actual)
-        }),
-    ])
-}
-
-fn gem_metrics(
-    dataset: &Dataset,
-    test: &[usize],
-    scaler: &Scaler,
-    model: &Forest,
-) -> Result<Vec<Metric>, TrainError> {
-    let predictions = model
-        .predict(&scaled_rows(dataset, test, scaler))
-        .map_err(|source| TrainError::Fit {
-            model: "gem detector",
-            source,
-        })?;
-    let scores: Vec<f64> = predictions.iter().map(|p| p.mean).collect();
-    let labels: Vec<bool> = test.iter().map(|i| dataset.gem[*i] == Some(true)).collect();
-    let dates: Vec<NaiveDate> = test.iter().map(|i| dataset.keys[*i].date).collect();
-    let base_rate =
-        labels.iter().filter(|label| **label).count() as f64 / labels.len().max(1) as f64;
-    let constant = vec![base_rate; test.len()];
-    let random = seeded_uniform(test.len(), 0x5eed);
-
-    let with_baselines = |name: &str, metric: &dyn Fn(&[f64]) -> f64| Metric {
-        name: name.to_string(),
-        model: metric(&scores),
-        baselines: vec![
-            Baseline {
-                name: "base rate".to_string(),
-                value: metric(&constant),
-            },
-            Baseline {
-                name: "random ranking".to_string(),
-                value: metric(&random),
-            },
-        ],
-    };
-    Ok(vec![
-        with_baselines("ROC-AUC", &|s| metrics::roc_auc(s, &labels)),
-        with_baselines("precision@10", &|s| {
-            metrics::mean_daily_precision_at_k(&dates, s, &labels, 10)
-        }),
-        with_baselines("recall@0.5", &|s| metrics::recall(s, &labels, 0.5)),
-        Metric {
-            name: "gem base rate".to_string(),
-            model: base_rate,
-            baselines: Vec::new(),
-        },
-    ])
-}
-
-/// Deterministic uniform values in [0, 1) from a 64-bit LCG, for the random-ranking baseline.
-fn seeded_uniform(count: usize, seed: u64) -> Vec<f64> {
-    let mut state = seed;
-    (0..count)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        })
-        .collect()
+    clipped
 }
 
 fn gem_unavailable_reason(
@@ -486,125 +549,6 @@ fn gem_unavailable_reason(
     None
 }
 
-fn leakage_warnings(report: &ModelReport) -> Vec<String> {
-    let mut warnings = Vec::new();
-    let find = |list: &[Metric], name: &str| list.iter().find(|m| m.name == name).map(|m| m.model);
-    if let Some(r2) = find(&report.price_metrics, "R²").filter(|r2| *r2 > SUSPICIOUS_R_SQUARED) {
-        warnings.push(format!(
-            "price model R² {r2:.3} is above {SUSPICIOUS_R_SQUARED}: suspected leakage, check the features before trusting it"
-        ));
-    }
-    if let Some(auc) = find(&report.gem_metrics, "ROC-AUC").filter(|auc| *auc > SUSPICIOUS_AUC) {
-        warnings.push(format!(
-            "gem detector ROC-AUC {auc:.3} is above {SUSPICIOUS_AUC}: suspected leakage, check the features before trusting it"
-        ));
-    }
-    warnings
-}
-
-impl ModelSet {
-    /// Predicts each coin's forward return and gem probability from its
-    /// latest feature row. A coin that cannot be predicted gets the reason.
-    pub fn predict_latest(
-        &self,
-        histories: &BTreeMap<String, History>,
-        tables: &BTreeMap<String, FeatureTable>,
-        gem_rule: &GemRule,
-    ) -> Result<BTreeMap<String, Result<CoinPrediction, String>>, ForestError> {
-        let names = features::feature_names();
-        let ranks = market_cap_ranks(histories);
-        let mut out = BTreeMap::new();
-
-        for (id, table) in tables {
-            let Some(last) = table.len().checked_sub(1) else {
-                continue;
-            };
-            let date = table.dates[last];
-            let raw = table.row(last);
-            let close = histories
-                .get(id)
-                .and_then(|history| history.last())
-                .map_or(f64::NAN, |candle| candle.close);
-            if is_pegged(close, raw[features::Feature::Volatility30d.index()]) {
-                out.insert(
-                    id.clone(),
-                    Err("USD-pegged stablecoin: no prediction".to_string()),
-                );
-                continue;
-            }
-            let out_of_range = self
-                .scaler
-                .out_of_range(raw, names)
-                .into_iter()
-                .map(str::to_string)
-                .collect();
-            let mut scaled = raw.to_vec();
-            self.scaler.transform(&mut scaled);
-
-            let price = self.price.predict(&scaled)?[0];
-            let rank = ranks.get(&(date, id.clone())).copied();
-            let (gem_probability, gem_note) = match (&self.gem, rank) {
-                (None, _) => (None, self.report.gem_unavailable.clone()),
-                _ if gem_rule.excluded_ids.contains(id) => {
-                    (None, Some("stablecoin or wrapped token".to_string()))
-                }
-                (Some(_), None) => (None, Some("no market cap".to_string())),
-                (Some(_), Some(rank)) if rank <= gem_rule.top_n_excluded => (
-                    None,
-                    Some(format!("top {} by market cap", gem_rule.top_n_excluded)),
-                ),
-                (Some(gem), Some(_)) => (Some(gem.predict(&scaled)?[0].mean), None),
-            };
-            let signal = match (&self.agent, histories.get(id)) {
-                (Some(agent), Some(history)) if !gem_rule.excluded_ids.contains(id) => {
-                    trading::latest_signal(agent, &self.episode_for(id, history, table)?)
-                }
-                _ => None,
-            };
-
-            out.insert(
-                id.clone(),
-                Ok(CoinPrediction {
-                    date,
-                    predicted_return: price.mean,
-                    spread: price.spread,
-                    out_of_range,
-                    gem_probability,
-                    gem_note,
-                    signal,
-                }),
-            );
-        }
-        Ok(out)
-    }
-
-    /// Builds a coin's agent episode with this price model's prediction for
-    /// every day of its feature table.
-    fn episode_for(
-        &self,
-        id: &str,
-        history: &History,
-        table: &FeatureTable,
-    ) -> Result<agent::Episode, ForestError> {
-        let mut x = table.values.clone();
-        self.scaler.transform(&mut x);
-        let predicted = self.price.predict(&x)?;
-        let by_day: HashMap<NaiveDate, f64> = table
-            .dates
-            .iter()
-            .zip(&predicted)
-            .map(|(date, prediction)| (*date, prediction.mean))
-            .collect();
-        let predictions = HashMap::from([(id.to_string(), by_day)]);
-        let histories = BTreeMap::from([(id.to_string(), history.clone())]);
-        let mut episodes = trading::build_episodes(&histories, &predictions, &|_| false);
-        Ok(episodes.pop().unwrap_or(agent::Episode {
-            coin_id: id.to_string(),
-            steps: Vec::new(),
-        }))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,14 +557,14 @@ mod tests {
     fn clipping_bounds_outliers() {
         let mut values: Vec<f64> = (0..101).map(|i| i as f64).collect();
         values[100] = 1e9;
-        clip_to_quantiles(&mut values, 0.01);
+        assert_eq!(clip_to_quantiles(&mut values, 0.01), 2);
         assert_eq!(values[0], 1.0);
         assert_eq!(values[100], 99.0);
     }
 
     #[test]
     fn random_baseline_is_uniform_enough() {
-        let values = seeded_uniform(10_000, 1);
+        let values = evaluate::seeded_uniform(10_000, 1);
         let mean = values.iter().sum::<f64>() / values.len() as f64;
         assert!(values.iter().all(|v| (0.0..1.0).contains(v)));
         assert!((mean - 0.5).abs() < 0.02, "{mean}");

@@ -1,0 +1,114 @@
+//! Predictions of a trained model set for each coin's latest day.
+
+use super::agent;
+use super::dataset::{is_pegged, market_cap_ranks, GemRule};
+use super::forest::ForestError;
+use super::trading;
+use super::train::{CoinPrediction, ModelSet};
+use crate::features::{self, FeatureTable};
+use crate::market::History;
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap};
+
+impl ModelSet {
+    /// Predicts each coin's forward return and gem probability from its
+    /// latest feature row. A coin that cannot be predicted gets the reason.
+    pub fn predict_latest(
+        &self,
+        histories: &BTreeMap<String, History>,
+        tables: &BTreeMap<String, FeatureTable>,
+        gem_rule: &GemRule,
+    ) -> Result<BTreeMap<String, Result<CoinPrediction, String>>, ForestError> {
+        let names = features::feature_names();
+        let ranks = market_cap_ranks(histories);
+        let mut out = BTreeMap::new();
+
+        for (id, table) in tables {
+            let Some(last) = table.len().checked_sub(1) else {
+                continue;
+            };
+            let date = table.dates[last];
+            let raw = table.row(last);
+            let close = histories
+                .get(id)
+                .and_then(|history| history.last())
+                .map_or(f64::NAN, |candle| candle.close);
+            if is_pegged(close, raw[features::Feature::Volatility30d.index()]) {
+                out.insert(
+                    id.clone(),
+                    Err("USD-pegged stablecoin: no prediction".to_string()),
+                );
+                continue;
+            }
+            let out_of_range = self
+                .scaler
+                .out_of_range(raw, names)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            let mut scaled = raw.to_vec();
+            self.scaler.transform(&mut scaled);
+
+            let price = self.price.predict(&scaled)?[0];
+            let rank = ranks.get(&(date, id.clone())).copied();
+            let (gem_probability, gem_note) = match (&self.gem, rank) {
+                (None, _) => (None, self.report.gem_unavailable.clone()),
+                _ if gem_rule.excluded_ids.contains(id) => {
+                    (None, Some("stablecoin or wrapped token".to_string()))
+                }
+                (Some(_), None) => (None, Some("no market cap".to_string())),
+                (Some(_), Some(rank)) if rank <= gem_rule.top_n_excluded => (
+                    None,
+                    Some(format!("top {} by market cap", gem_rule.top_n_excluded)),
+                ),
+                (Some(gem), Some(_)) => (Some(gem.predict(&scaled)?[0].mean), None),
+            };
+            let signal = match (&self.agent, histories.get(id)) {
+                (Some(agent), Some(history)) if !gem_rule.excluded_ids.contains(id) => {
+                    trading::latest_signal(agent, &self.episode_for(id, history, table)?)
+                }
+                _ => None,
+            };
+
+            out.insert(
+                id.clone(),
+                Ok(CoinPrediction {
+                    date,
+                    predicted_return: price.mean,
+                    spread: price.spread,
+                    out_of_range,
+                    gem_probability,
+                    gem_note,
+                    signal,
+                }),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Builds a coin's agent episode with this price model's prediction for
+    /// every day of its feature table.
+    fn episode_for(
+        &self,
+        id: &str,
+        history: &History,
+        table: &FeatureTable,
+    ) -> Result<agent::Episode, ForestError> {
+        let mut x = table.values.clone();
+        self.scaler.transform(&mut x);
+        let predicted = self.price.predict(&x)?;
+        let by_day: HashMap<NaiveDate, f64> = table
+            .dates
+            .iter()
+            .zip(&predicted)
+            .map(|(date, prediction)| (*date, prediction.mean))
+            .collect();
+        let predictions = HashMap::from([(id.to_string(), by_day)]);
+        let histories = BTreeMap::from([(id.to_string(), history.clone())]);
+        let mut episodes = trading::build_episodes(&histories, &predictions, &|_| false);
+        Ok(episodes.pop().unwrap_or(agent::Episode {
+            coin_id: id.to_string(),
+            steps: Vec::new(),
+        }))
+    }
+}
