@@ -183,6 +183,9 @@ pub fn gem_metrics(dataset: &Dataset, test: &[usize], scores: &[f64]) -> Vec<Met
     };
     vec![
         with_baselines("ROC-AUC", &|s| metrics::roc_auc(s, &labels)),
+        with_baselines("daily ROC-AUC", &|s| {
+            metrics::mean_daily_roc_auc(&dates, s, &labels)
+        }),
         with_baselines("precision@10", &|s| {
             metrics::mean_daily_precision_at_k(&dates, s, &labels, 10)
         }),

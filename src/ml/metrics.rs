@@ -147,6 +147,27 @@ pub fn roc_auc(scores: &[f64], labels: &[bool]) -> f64 {
     (positive_rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives as f64)
 }
 
+/// Mean over days of the ROC-AUC among that day's coins, so that telling
+/// good days from bad ones earns nothing; days with one class are skipped.
+pub fn mean_daily_roc_auc(dates: &[NaiveDate], scores: &[f64], labels: &[bool]) -> f64 {
+    let mut by_day: BTreeMap<NaiveDate, (Vec<f64>, Vec<bool>)> = BTreeMap::new();
+    for ((date, score), label) in dates.iter().zip(scores).zip(labels) {
+        let entry = by_day.entry(*date).or_default();
+        entry.0.push(*score);
+        entry.1.push(*label);
+    }
+    let daily: Vec<f64> = by_day
+        .values()
+        .map(|(scores, labels)| roc_auc(scores, labels))
+        .filter(|value| value.is_finite())
+        .collect();
+    if daily.is_empty() {
+        f64::NAN
+    } else {
+        daily.iter().sum::<f64>() / daily.len() as f64
+    }
+}
+
 /// Mean over days of the share of gems among the `k` highest-scored coins of
 /// that day. Days with fewer than `k` coins use all of them.
 pub fn mean_daily_precision_at_k(
@@ -227,6 +248,17 @@ mod tests {
         assert_eq!(roc_auc(&[0.9, 0.8, 0.2, 0.1], &labels), 0.0);
         assert_eq!(roc_auc(&[0.5; 4], &labels), 0.5);
         assert!(roc_auc(&[0.5; 2], &[true, true]).is_nan());
+    }
+
+    #[test]
+    fn daily_auc_ignores_which_day_is_better() {
+        // Day 1 has all the high scores and one gem; within each day the
+        // ranking is perfect, so the daily AUC is 1 while day effects add nothing.
+        let dates = [day(1), day(1), day(2), day(2)];
+        let scores = [0.9, 0.8, 0.2, 0.1];
+        let labels = [true, false, true, false];
+        assert_eq!(mean_daily_roc_auc(&dates, &scores, &labels), 1.0);
+        assert_eq!(roc_auc(&scores, &labels), 0.75);
     }
 
     #[test]

@@ -86,19 +86,22 @@ impl ModelSet {
         Ok(out)
     }
 
-    /// Builds a coin's agent episode with this price model's prediction for
-    /// every day of its feature table.
+    /// Builds a coin's agent episode over its whole history, with this price
+    /// model's prediction for the last [`trading::SIGNAL_LOOKBACK_DAYS`] days
+    /// of its feature table (earlier days are not needed for the signal, and
+    /// predicting every day of every coin would dominate scoring time).
     fn episode_for(
         &self,
         id: &str,
         history: &History,
         table: &FeatureTable,
     ) -> Result<agent::Episode, ForestError> {
-        let mut x = table.values.clone();
+        let first = table.len().saturating_sub(trading::SIGNAL_LOOKBACK_DAYS);
+        let width = features::feature_names().len();
+        let mut x = table.values[first * width..].to_vec();
         self.scaler.transform(&mut x);
         let predicted = self.price.predict(&x)?;
-        let by_day: HashMap<NaiveDate, f64> = table
-            .dates
+        let by_day: HashMap<NaiveDate, f64> = table.dates[first..]
             .iter()
             .zip(&predicted)
             .map(|(date, prediction)| (*date, prediction.mean))

@@ -68,11 +68,15 @@ fn episode_for(
     )
 }
 
-/// Today's signal for one coin: the agent's policy is followed from the
-/// first day of the history, starting in cash, to learn whether it would
+/// Days of policy the signal follows to learn the agent's current position.
+pub const SIGNAL_LOOKBACK_DAYS: usize = 60;
+
+/// Today's signal for one coin: the agent's policy is followed over the last
+/// [`SIGNAL_LOOKBACK_DAYS`] days, starting in cash, to learn whether it would
 /// hold the coin now, and the last day's advice is returned from there.
 pub fn latest_signal(agent: &QAgent, episode: &Episode) -> Option<Signal> {
     let (last, earlier) = episode.steps.split_last()?;
+    let earlier = &earlier[earlier.len().saturating_sub(SIGNAL_LOOKBACK_DAYS - 1)..];
     let mut in_position = false;
     for step in earlier {
         // Days with an unknown next-day return are not decided on.
