@@ -53,5 +53,7 @@ fn main() {
             cpu.median,
         );
     }
-    println!("\nCPU time comes from /proc/self/stat in 10 ms ticks; `build_tables` runs on one thread.");
+    println!(
+        "\nCPU time comes from /proc/self/stat in 10 ms ticks; `build_tables` runs on one thread."
+    );
 }

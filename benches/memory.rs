@@ -86,7 +86,10 @@ fn main() {
     println!("Target: peak RSS at most 150 MB (143 MiB).\n");
     println!("| measure | value |");
     println!("|---|---|");
-    println!("| peak RSS after loading the models only | {} |", mib(baseline));
+    println!(
+        "| peak RSS after loading the models only | {} |",
+        mib(baseline)
+    );
     println!(
         "| RSS after building the 1,000-coin set (source snapshots freed) | {} |",
         mib(after_sources)

@@ -20,7 +20,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const COINS: usize = 250;
 const ROUNDS: usize = 3;
-/// Longest chart the mock returns, as CoinGecko's public plan.
+/// Maximum days of chart the mock returns, the limit the client assumes for CoinGecko's public plan.
 const MAX_CHART_DAYS: i64 = 365;
 
 fn first_day() -> DateTime<Utc> {
@@ -29,7 +29,7 @@ fn first_day() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-/// The mock's "now": `first_day()` plus the shared day offset.
+/// Returns the mock's current time: `first_day()` plus the shared day offset.
 fn mock_now(offset: &AtomicI64) -> DateTime<Utc> {
     first_day() + Duration::days(offset.load(Ordering::SeqCst))
 }
@@ -80,7 +80,8 @@ impl Respond for Chart {
             .filter_map(|back| (today - Duration::days(back)).and_hms_opt(0, 0, 0))
             .map(|at| at.and_utc().timestamp_millis())
             .collect();
-        let series = |value: f64| -> Vec<_> { stamps.iter().map(|ms| json!([ms, value])).collect() };
+        let series =
+            |value: f64| -> Vec<_> { stamps.iter().map(|ms| json!([ms, value])).collect() };
         ResponseTemplate::new(200).set_body_json(json!({
             "prices": series(10.0),
             "market_caps": series(1e9),
@@ -96,7 +97,11 @@ struct Counts {
     histories: usize,
 }
 
-async fn refresh(server: &MockServer, source: &MarketSource, store: &HistoryStore) -> (Counts, f64) {
+async fn refresh(
+    server: &MockServer,
+    source: &MarketSource,
+    store: &HistoryStore,
+) -> (Counts, f64) {
     let before = server.received_requests().await.unwrap_or_default().len();
     let start = Instant::now();
     let result = async {
@@ -112,7 +117,10 @@ async fn refresh(server: &MockServer, source: &MarketSource, store: &HistoryStor
     let requests = server.received_requests().await.unwrap_or_default();
     let new = &requests[before..];
     let counts = Counts {
-        markets: new.iter().filter(|r| r.url.path() == "/coins/markets").count(),
+        markets: new
+            .iter()
+            .filter(|r| r.url.path() == "/coins/markets")
+            .count(),
         histories: new
             .iter()
             .filter(|r| r.url.path().ends_with("/market_chart"))

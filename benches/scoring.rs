@@ -75,7 +75,9 @@ fn main() {
             as_of: snapshot.as_of,
             origin: DataOrigin::Snapshot(label.clone()),
         });
-        app.apply(EngineEvent::HistoriesLoaded(Arc::new(snapshot.histories.clone())));
+        app.apply(EngineEvent::HistoriesLoaded(Arc::new(
+            snapshot.histories.clone(),
+        )));
         app.apply(EngineEvent::ModelsReady {
             report: Arc::new(models.report.clone()),
             loaded_from_disk: true,

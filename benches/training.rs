@@ -36,8 +36,7 @@ fn write_npy(path: &Path, values: &[f64], shape: &[usize]) -> std::io::Result<()
                 .join(", ")
         ),
     };
-    let mut header =
-        format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape_text}, }}");
+    let mut header = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape_text}, }}");
     // Magic (6) + version (2) + header length (2) + header, padded to 64 bytes with '\n' last.
     let unpadded = 10 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
@@ -75,7 +74,13 @@ fn scaled(dataset: &Dataset, rows: &[usize], scaler: &Scaler) -> Vec<f64> {
 }
 
 /// Runs one scikit-learn fit on the exported rows and returns its seconds.
-fn sklearn_fit(python: &str, x: &Path, y: &Path, params: ForestParams, columns: usize) -> Option<f64> {
+fn sklearn_fit(
+    python: &str,
+    x: &Path,
+    y: &Path,
+    params: ForestParams,
+    columns: usize,
+) -> Option<f64> {
     let max_features = params
         .max_features
         .unwrap_or_else(|| (columns as f64).sqrt().floor().max(1.0) as usize);
@@ -122,7 +127,10 @@ fn compare_forest(
         .and_then(|()| write_npy(&x_path, &x, &[y.len(), columns]))
         .and_then(|()| write_npy(&y_path, &y, &[y.len()]));
     if let Err(error) = &exported {
-        eprintln!("writing the training matrix to {} failed: {error}", dir.display());
+        eprintln!(
+            "writing the training matrix to {} failed: {error}",
+            dir.display()
+        );
     }
 
     let mut rust = Vec::new();
@@ -176,7 +184,10 @@ fn bench_snapshot(label: &str, snapshot: &MarketSnapshot, python: Option<&str>) 
         .filter(|i| dataset.forward_return[*i].is_finite() && !dataset.pegged[*i])
         .collect();
     let scaler = Scaler::fit(&dataset.gather(&labelled), columns);
-    let mut price_y: Vec<f64> = labelled.iter().map(|i| dataset.forward_return[*i]).collect();
+    let mut price_y: Vec<f64> = labelled
+        .iter()
+        .map(|i| dataset.forward_return[*i])
+        .collect();
     clip_to_quantiles(&mut price_y, settings.label_clip_quantile);
     let price = compare_forest(
         label,
@@ -191,7 +202,10 @@ fn bench_snapshot(label: &str, snapshot: &MarketSnapshot, python: Option<&str>) 
     let gem_rows: Vec<usize> = (0..dataset.len())
         .filter(|i| dataset.gem[*i].is_some())
         .collect();
-    let has_caps = histories.values().flatten().any(|c| c.market_cap.is_finite());
+    let has_caps = histories
+        .values()
+        .flatten()
+        .any(|c| c.market_cap.is_finite());
     if has_caps && !gem_rows.is_empty() {
         let gem_y: Vec<f64> = gem_rows
             .iter()
@@ -207,7 +221,9 @@ fn bench_snapshot(label: &str, snapshot: &MarketSnapshot, python: Option<&str>) 
             python,
         );
     } else {
-        println!("| {label} | gem forest | no market caps: the app trains no gem detector here | | | |");
+        println!(
+            "| {label} | gem forest | no market caps: the app trains no gem detector here | | | |"
+        );
     }
 
     let Some(price) = price else { return };
@@ -249,7 +265,9 @@ fn main() {
         defaults.min_samples_leaf,
         (2 * defaults.min_samples_leaf).max(2),
     );
-    println!("| data | model | rows x features | coinlens (smartcore 0.7) | scikit-learn | ratio |");
+    println!(
+        "| data | model | rows x features | coinlens (smartcore 0.7) | scikit-learn | ratio |"
+    );
     println!("|---|---|---|---|---|---:|");
     for name in [support::CMC_2021, support::YAHOO_2025] {
         let snapshot = support::load_snapshot(name);

@@ -40,7 +40,10 @@ pub fn load_snapshot(name: &str) -> MarketSnapshot {
     match SnapshotSource::new(&dir).load() {
         Ok(snapshot) => snapshot,
         Err(error) => {
-            eprintln!("error: reading the snapshot {} failed: {error}", dir.display());
+            eprintln!(
+                "error: reading the snapshot {} failed: {error}",
+                dir.display()
+            );
             std::process::exit(2);
         }
     }
@@ -225,7 +228,9 @@ pub fn models_for(
     if let Ok(models) = store.load(features::schema_hash()) {
         return models;
     }
-    eprintln!("training models on {label} for the benchmarks (once; saved under target/bench-work)");
+    eprintln!(
+        "training models on {label} for the benchmarks (once; saved under target/bench-work)"
+    );
     let models = match ml::train(
         &snapshot.histories,
         tables,
