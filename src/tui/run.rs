@@ -18,6 +18,11 @@ use tokio::time::MissedTickBehavior;
 /// How often the spinner advances and ages are redrawn without other events.
 const TICK: Duration = Duration::from_millis(250);
 
+/// When this environment variable is set, the loop quits right after the
+/// first frame that shows scored coins with no job running. `benches/startup.rs`
+/// uses it to time a cold start; it is deliberately not a documented option.
+pub const EXIT_WHEN_READY_ENV: &str = "COINLENS_BENCH_EXIT_WHEN_READY";
+
 /// Runs the UI until the user quits, reading keys from the terminal. The
 /// caller owns terminal setup and restore and the engine task.
 pub async fn run<B>(
@@ -62,6 +67,7 @@ where
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut engine_running = true;
+    let exit_when_ready = std::env::var_os(EXIT_WHEN_READY_ENV).is_some();
 
     let size = terminal
         .size()
@@ -105,6 +111,14 @@ where
             break;
         }
         draw(terminal, &app, &now)?;
+        if exit_when_ready
+            && !app.scored().is_empty()
+            && app.jobs().is_empty()
+            && app.report().is_some()
+        {
+            tracing::info!("first complete frame drawn, quitting as {EXIT_WHEN_READY_ENV} asks");
+            break;
+        }
     }
     Ok(app)
 }
