@@ -74,9 +74,7 @@ fn main() {
         coins: scored,
         as_of: synthetic.as_of,
     });
-    let mut terminal = match Terminal::new(TestBackend::new(160, 45)) {
-        Ok(terminal) => terminal,
-    };
+    let Ok(mut terminal) = Terminal::new(TestBackend::new(160, 45));
     let _ = terminal.draw(|frame| view::draw(frame, &app, synthetic.as_of));
     let peak = support::proc_status_kib("VmHWM");
     let current = support::proc_status_kib("VmRSS");
