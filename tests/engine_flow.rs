@@ -233,3 +233,70 @@ async fn failed_fetch_is_reported() {
         other => panic!("expected a failure, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_model_files_lead_to_a_notice_and_retrain() {
+    let dir = tempfile::tempdir().unwrap();
+    let models_dir = dir.path().join("models");
+    let store = ModelStore::new(&models_dir);
+    let mut first = engine::spawn(FakeMarket::new(), settings(&store));
+    collect_until(&mut first.events, is_scored_with_predictions).await;
+    first.commands.send(Command::Quit).await.unwrap();
+    first.task.await.unwrap();
+
+    let saved: Vec<String> = std::fs::read_dir(&models_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".bin") || name.ends_with(".json"))
+        .collect();
+    assert!(
+        saved.len() >= 3,
+        "expected a saved model set, found {saved:?}"
+    );
+    let pristine: Vec<(String, Vec<u8>)> = saved
+        .iter()
+        .map(|name| (name.clone(), std::fs::read(models_dir.join(name)).unwrap()))
+        .collect();
+
+    for (name, bytes) in &pristine {
+        for damage in ["truncate", "delete"] {
+            // Put the whole good set back, then damage one file.
+            for (other, good) in &pristine {
+                std::fs::write(models_dir.join(other), good).unwrap();
+            }
+            let path = models_dir.join(name);
+            match damage {
+                "truncate" => std::fs::write(&path, &bytes[..bytes.len() / 3]).unwrap(),
+                _ => std::fs::remove_file(&path).unwrap(),
+            }
+
+            let mut handle = engine::spawn(FakeMarket::new(), settings(&store));
+            let events = collect_until(&mut handle.events, |event| {
+                matches!(
+                    event,
+                    EngineEvent::ModelsReady {
+                        loaded_from_disk: false,
+                        ..
+                    }
+                )
+            })
+            .await;
+            let noticed = events.iter().any(|event| {
+                matches!(event, EngineEvent::Notice(text) if text.contains("unusable") || text.contains("no saved models"))
+            });
+            assert!(noticed, "{name} after {damage}: no notice in {events:?}");
+            assert!(
+                !events.iter().any(|e| matches!(
+                    e,
+                    EngineEvent::ModelsReady {
+                        loaded_from_disk: true,
+                        ..
+                    }
+                )),
+                "{name} after {damage}: a damaged set was loaded"
+            );
+            handle.commands.send(Command::Quit).await.unwrap();
+            handle.task.await.unwrap();
+        }
+    }
+}
