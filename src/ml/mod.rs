@@ -7,6 +7,7 @@ pub mod forest;
 pub mod metrics;
 pub mod model_store;
 pub(crate) mod nan_as_null;
+pub mod onnx;
 pub mod scaler;
 pub mod split;
 pub mod trading;
