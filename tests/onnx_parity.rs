@@ -18,8 +18,9 @@ const SNAPSHOT: &str = concat!(
 );
 const TOLERANCE: f64 = 1e-5;
 
-/// Reads the `.onnx` file at argv[1] and the float32 rows at argv[2]
-/// (shape from argv[3], argv[4]), runs them and writes float32 outputs to argv[5].
+/// Reads the `.onnx` file at argv[1] and the float64 rows at argv[2]
+/// (shape from argv[3], argv[4]), runs them and writes float32 outputs to
+/// argv[5]. With argv[6] = "round", the rows are rounded to float32 first.
 const RUNNER: &str = r#"
 import sys
 try:
@@ -27,8 +28,10 @@ try:
     import onnxruntime as ort
 except ImportError as error:
     sys.exit(f"onnxruntime or numpy is missing ({error}); run `pip install onnxruntime numpy`")
-model, rows_path, rows, columns, out_path = sys.argv[1:6]
-x = np.fromfile(rows_path, dtype="<f4").reshape(int(rows), int(columns))
+model, rows_path, rows, columns, out_path, rounding = sys.argv[1:7]
+x = np.fromfile(rows_path, dtype="<f8").reshape(int(rows), int(columns))
+if rounding == "round":
+    x = x.astype(np.float32).astype(np.float64)
 session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
 (y,) = session.run(None, {"features": x})
 np.asarray(y, dtype="<f4").reshape(-1).tofile(out_path)
@@ -64,13 +67,16 @@ fn train_small() -> (ModelSet, Vec<f64>) {
 }
 
 /// Runs `model` on `rows` in onnxruntime and returns one output per row.
-fn run_onnxruntime(model: &Path, rows: &[f64], columns: usize, scratch: &Path) -> Vec<f32> {
-    let rows_path = scratch.join("rows.f32");
+fn run_onnxruntime(
+    model: &Path,
+    rows: &[f64],
+    columns: usize,
+    scratch: &Path,
+    rounding: &str,
+) -> Vec<f32> {
+    let rows_path = scratch.join("rows.f64");
     let out_path = scratch.join("out.f32");
-    let bytes: Vec<u8> = rows
-        .iter()
-        .flat_map(|value| (*value as f32).to_le_bytes())
-        .collect();
+    let bytes: Vec<u8> = rows.iter().flat_map(|value| value.to_le_bytes()).collect();
     std::fs::write(&rows_path, bytes).expect("could not write the rows file");
 
     let output = Command::new("python3")
@@ -81,6 +87,7 @@ fn run_onnxruntime(model: &Path, rows: &[f64], columns: usize, scratch: &Path) -
         .arg((rows.len() / columns).to_string())
         .arg(columns.to_string())
         .arg(&out_path)
+        .arg(rounding)
         .output()
         .unwrap_or_else(|error| {
             panic!("could not start python3 ({error}); install Python 3 with `pip install onnxruntime numpy`")
@@ -112,6 +119,18 @@ fn expected_predictions(models: &ModelSet, forest: &ml::Forest, rows: &[f64]) ->
         .iter()
         .map(|prediction| prediction.mean)
         .collect()
+}
+
+/// Returns the largest absolute difference, its row, and how many rows differ
+/// by more than `TOLERANCE`.
+fn compare(expected: &[f64], actual: &[f32]) -> (f64, usize, usize) {
+    let over = expected
+        .iter()
+        .zip(actual)
+        .filter(|(e, a)| (*e - f64::from(**a)).abs() > TOLERANCE)
+        .count();
+    let (difference, row) = max_difference(expected, actual);
+    (difference, row, over)
 }
 
 fn max_difference(expected: &[f64], actual: &[f32]) -> (f64, usize) {
@@ -155,11 +174,22 @@ fn onnx_matches_coinlens_on_snapshot() {
     for (kind, forest) in [(ForestKind::Price, &models.price), (ForestKind::Gem, gem)] {
         let expected = expected_predictions(&models, forest, &rows);
         let model_path = scratch.path().join(kind.file_name());
-        let actual = run_onnxruntime(&model_path, &rows, columns, scratch.path());
+        let actual = run_onnxruntime(&model_path, &rows, columns, scratch.path(), "exact");
         assert_eq!(actual.len(), row_count, "{kind:?}: output count");
 
-        let (difference, row) = max_difference(&expected, &actual);
+        // Measured only: what a caller that rounds its rows to float32 gets.
+        let rounded = run_onnxruntime(&model_path, &rows, columns, scratch.path(), "round");
+        let (rounded_difference, _, rounded_over) = compare(&expected, &rounded);
+        eprintln!(
+            "{kind:?}: float32-rounded input: max difference {rounded_difference:.3e}, {rounded_over} rows over {TOLERANCE:e}"
+        );
+
+        let (difference, row, over) = compare(&expected, &actual);
         eprintln!("{kind:?}: max |onnx - coinlens| = {difference:.3e} over {row_count} rows");
+        assert_eq!(
+            over, 0,
+            "{kind:?}: rows differing by more than {TOLERANCE:e}"
+        );
         assert!(
             difference <= TOLERANCE,
             "{kind:?}: row {row} differs by {difference:e}: coinlens {}, onnx {}",

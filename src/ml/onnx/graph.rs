@@ -1,12 +1,13 @@
 //! The ONNX graph of one forest: imputation and scaling as `ai.onnx`
 //! operators, then an `ai.onnx.ml` `TreeEnsembleRegressor`.
 //!
-//! The float32 input is cast to float64 first, so the scaler and the tree
-//! comparisons run in the same float64 arithmetic as coinlens. Thresholds
-//! and leaf values go into the `*_as_tensor` attributes of `ai.onnx.ml`
-//! opset 3 as float64 tensors. The only rounding left is the caller's
-//! conversion of each feature to float32: a row changes branch only where a
-//! feature lies within half a float32 ulp of a split point.
+//! The input is float64, and the scaler and the tree comparisons run in the
+//! same float64 arithmetic as coinlens. Thresholds and leaf values go into
+//! the `*_as_tensor` attributes of `ai.onnx.ml` opset 3 as float64 tensors,
+//! so every row takes the same branches as in `Forest::predict`. A float32
+//! input was tried first and rejected: rounding a raw feature to float32
+//! moved rows of the cmc-2021-23coins snapshot across a split point, and
+//! one gem probability changed by 5.4e-3.
 
 use super::messages::{self, Attribute, Dim, Node};
 use super::proto::{Message, DOUBLE, FLOAT};
@@ -14,7 +15,7 @@ use super::OnnxError;
 use crate::ml::forest::Forest;
 use crate::ml::Scaler;
 
-/// Name of the graph input, a `[N, F]` float32 tensor of raw feature rows.
+/// Name of the graph input, a `[N, F]` float64 tensor of raw feature rows.
 pub const INPUT_NAME: &str = "features";
 
 /// What the graph computes and how its output is named.
@@ -62,7 +63,7 @@ pub fn forest_graph(
     );
     let inputs = [messages::tensor_value_info(
         INPUT_NAME,
-        FLOAT,
+        DOUBLE,
         &[Dim::Symbolic("N"), Dim::Fixed(width)],
         &input_doc,
     )];
@@ -103,29 +104,21 @@ fn check_shapes(scaler: &Scaler, forest: &Forest, columns: usize) -> Result<(), 
 /// `Scaler::transform` as operators: missing values (NaN or infinite) take
 /// the training median, then `(x - mean) / std_dev`, all in float64.
 fn scaler_nodes() -> Vec<Message> {
-    let cast = Node {
-        op_type: "Cast",
-        domain: "",
-        name: "to_double",
-        inputs: &[INPUT_NAME],
-        outputs: &["features_f64"],
-        attributes: vec![("to", Attribute::Int(i64::from(DOUBLE)))],
-    };
     let steps: [(&str, &str, &[&str], &str); 6] = [
-        ("IsNaN", "find_nan", &["features_f64"], "is_nan"),
-        ("IsInf", "find_inf", &["features_f64"], "is_inf"),
+        ("IsNaN", "find_nan", &[INPUT_NAME], "is_nan"),
+        ("IsInf", "find_inf", &[INPUT_NAME], "is_inf"),
         ("Or", "find_missing", &["is_nan", "is_inf"], "missing"),
         (
             "Where",
             "impute",
-            &["missing", "medians", "features_f64"],
+            &["missing", "medians", INPUT_NAME],
             "imputed",
         ),
         ("Sub", "center", &["imputed", "means"], "centered"),
         ("Div", "scale", &["centered", "std_devs"], "scaled"),
     ];
 
-    let mut nodes = vec![cast.encode()];
+    let mut nodes = Vec::new();
     for (op_type, name, inputs, output) in steps {
         let node = Node {
             op_type,

@@ -1,7 +1,7 @@
 //! Export of the price model and the gem detector as ONNX files, so other
 //! runtimes (onnxruntime and the like) can run them without coinlens.
 //!
-//! Each file holds one graph: `features` (`[N, F]` float32, raw feature
+//! Each file holds one graph: `features` (`[N, F]` float64, raw feature
 //! rows in `feature_names()` order) → median imputation → standard scaling
 //! → `TreeEnsembleRegressor` (mean of the trees) → `[N, 1]` float32 output.
 //! Opsets: `ai.onnx` 13 and `ai.onnx.ml` 3, IR version 8.
@@ -101,7 +101,7 @@ pub fn forest_model_bytes(
     let graph = graph::forest_graph(&spec, scaler, forest)?;
 
     let doc = format!(
-        "coinlens {}: input `{INPUT_NAME}` is a [N, {}] float32 tensor of raw (unscaled) feature rows, \
+        "coinlens {}: input `{INPUT_NAME}` is a [N, {}] float64 tensor of raw (unscaled) feature rows, \
          NaN or infinity for a missing value, with columns in this order: {}. Output `{}` is [N, 1] float32.",
         spec.graph_name,
         report.feature_names.len(),
