@@ -18,7 +18,7 @@ use crate::ml::Scaler;
 /// Name of the graph input, a `[N, F]` float64 tensor of raw feature rows.
 pub const INPUT_NAME: &str = "features";
 
-/// What the graph computes and how its output is named.
+/// Graph name, output name and documentation, and the ordered feature names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GraphSpec<'a> {
     pub graph_name: &'a str,
@@ -133,8 +133,8 @@ fn scaler_nodes() -> Vec<Message> {
     nodes
 }
 
-/// The `TreeEnsembleRegressor` attributes for `forest`: one ONNX node per
-/// forest node, ids equal to the index in `Tree::nodes`, and the mean of the
+/// Builds the `TreeEnsembleRegressor` attributes for `forest`: one ONNX node
+/// per forest node, ids equal to the index in `Tree::nodes`, and the mean of the
 /// trees' leaf values as the output (`aggregate_function = AVERAGE`).
 fn tree_attributes(forest: &Forest) -> Result<Vec<(&'static str, Attribute)>, OnnxError> {
     let mut tree_ids = Vec::new();

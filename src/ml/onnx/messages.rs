@@ -10,7 +10,7 @@ const ATTRIBUTE_TENSOR: i64 = 4;
 const ATTRIBUTE_INTS: i64 = 7;
 const ATTRIBUTE_STRINGS: i64 = 8;
 
-/// A `TensorProto` of doubles, stored as little-endian `raw_data`.
+/// Encodes a `TensorProto` of doubles, stored as little-endian `raw_data`.
 pub fn double_tensor(name: &str, dims: &[i64], values: &[f64]) -> Message {
     let raw: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
     let mut tensor = Message::new();
@@ -32,7 +32,7 @@ pub enum Attribute {
     Strings(Vec<String>),
 }
 
-/// An `AttributeProto` named `name`.
+/// Encodes an `AttributeProto` named `name`.
 pub fn attribute(name: &str, value: &Attribute) -> Message {
     let mut message = Message::new();
     message.string(1, name);
@@ -99,7 +99,7 @@ pub enum Dim<'a> {
     Symbolic(&'a str),
 }
 
-/// A `ValueInfoProto` for a tensor of `elem_type` (a `TensorProto.DataType`).
+/// Encodes a `ValueInfoProto` for a tensor of `elem_type` (a `TensorProto.DataType`).
 pub fn tensor_value_info(name: &str, elem_type: i32, shape: &[Dim], doc: &str) -> Message {
     let mut shape_message = Message::new();
     for dim in shape {
@@ -126,7 +126,7 @@ pub fn tensor_value_info(name: &str, elem_type: i32, shape: &[Dim], doc: &str) -
     value_info
 }
 
-/// A `GraphProto`.
+/// Encodes a `GraphProto`.
 pub fn graph(
     name: &str,
     nodes: &[Message],
@@ -164,7 +164,7 @@ pub struct ModelHeader<'a> {
     pub metadata: &'a [(&'a str, String)],
 }
 
-/// A `ModelProto` holding `graph`.
+/// Encodes a `ModelProto` containing `graph`.
 pub fn model(header: &ModelHeader, graph: &Message) -> Message {
     let mut message = Message::new();
     message

@@ -1,7 +1,7 @@
 //! Export of the price model and the gem detector as ONNX files, so other
 //! runtimes (onnxruntime and the like) can run them without coinlens.
 //!
-//! Each file holds one graph: `features` (`[N, F]` float64, raw feature
+//! Each file contains one graph: `features` (`[N, F]` float64, raw feature
 //! rows in `feature_names()` order) → median imputation → standard scaling
 //! → `TreeEnsembleRegressor` (mean of the trees) → `[N, 1]` float32 output.
 //! Opsets: `ai.onnx` 13 and `ai.onnx.ml` 3, IR version 8.
@@ -19,7 +19,7 @@ use messages::ModelHeader;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// ONNX IR version written into every file (ONNX 1.10 and later read it).
+/// ONNX IR version written into every file; onnxruntime 1.32 loads it (tested).
 const IR_VERSION: i64 = 8;
 const OPSETS: [(&str, i64); 2] = [("", 13), ("ai.onnx.ml", 3)];
 
@@ -28,7 +28,7 @@ pub const PRICE_MODEL_FILE: &str = "price_model.onnx";
 /// File name of the exported gem detector.
 pub const GEM_MODEL_FILE: &str = "gem_detector.onnx";
 
-/// Why an export failed.
+/// Errors of the ONNX export.
 #[derive(Debug, thiserror::Error)]
 pub enum OnnxError {
     #[error("the models do not agree on the feature count: {names} feature names, a scaler for {scaler} columns and a forest for {forest}; retrain with `coinlens train`")]
@@ -49,7 +49,7 @@ pub enum OnnxError {
     },
 }
 
-/// Which of the two forests a file holds.
+/// The forest a file contains: the price model or the gem detector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ForestKind {
     Price,
