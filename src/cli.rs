@@ -38,6 +38,12 @@ pub enum Command {
     Train,
     /// List the saved models with their age and out-of-sample metrics.
     Models,
+    /// Write the saved price model and gem detector as ONNX files.
+    ExportOnnx {
+        /// Output folder; defaults to the `onnx` folder inside the models folder.
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Print one coin's full feature table.
     Features {
         /// CoinGecko id of the coin, such as `bitcoin`.

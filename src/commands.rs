@@ -1,4 +1,4 @@
-//! The headless commands: `scan`, `train`, `models` and `features`.
+//! The headless commands: `scan`, `train`, `models`, `export-onnx` and `features`.
 
 use crate::cli::{Format, TableFormat};
 use crate::config::Config;
@@ -142,6 +142,32 @@ pub fn models(store: &ModelStore, out: &mut impl Write) -> anyhow::Result<()> {
     }
     writeln!(out, "models in {}", store.dir().display())?;
     report::write_model_report(&report, Utc::now(), out)?;
+    Ok(())
+}
+
+/// Writes the saved models as ONNX files into `dir`, by default the models
+/// folder's `onnx` subfolder, and prints the paths written.
+pub fn export_onnx(
+    store: &ModelStore,
+    dir: Option<&std::path::Path>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let models = store.load(features::schema_hash()).with_context(|| {
+        format!(
+            "run `coinlens train` to create models in {}",
+            store.dir().display()
+        )
+    })?;
+    let dir = dir.map_or_else(|| store.dir().join("onnx"), std::path::Path::to_path_buf);
+    for path in crate::ml::onnx::export_model_set(&models, &dir)? {
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    if models.gem.is_none() {
+        writeln!(
+            out,
+            "no gem detector in this model set, so no gem_detector.onnx"
+        )?;
+    }
     Ok(())
 }
 

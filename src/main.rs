@@ -62,6 +62,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime.block_on(commands::train(&market, &store, &loaded.config, &mut out))
         }
         Some(Command::Models) => commands::models(&store, &mut out),
+        Some(Command::ExportOnnx { dir }) => {
+            commands::export_onnx(&store, dir.as_deref(), &mut out)
+        }
         Some(Command::Features { coin, format }) => {
             runtime.block_on(commands::features(&market, &coin, format, &mut out))
         }

@@ -9,6 +9,7 @@ pub mod forest;
 pub mod metrics;
 pub mod model_store;
 pub(crate) mod nan_as_null;
+pub mod onnx;
 mod predict;
 pub mod scaler;
 pub mod trading;
