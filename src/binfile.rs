@@ -166,7 +166,7 @@ fn check_header<'a>(
         return Err(BinFileError::WrongKind {
             path: path_buf(),
             expected: String::from_utf8_lossy(&kind.tag).into_owned(),
-            found: String::from_utf8_lossy(&bytes[..12]).into_owned(),
+            found: bytes[..12].escape_ascii().to_string(),
         });
     }
 

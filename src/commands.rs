@@ -11,7 +11,7 @@ use crate::report;
 use anyhow::{bail, Context};
 use chrono::Utc;
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 /// Market data with its feature tables, as every headless command needs it.
 struct Prepared {
@@ -26,8 +26,20 @@ async fn prepare<M: MarketData>(market: &M) -> anyhow::Result<Prepared> {
         .await
         .map_err(anyhow::Error::msg)
         .context("loading the coin list failed")?;
-    let progress = Box::new(|progress: HistoryProgress| {
+    // A first live run can take minutes at keyless rate limits, so show
+    // where it is when a person is watching stderr.
+    let show = std::io::stderr().is_terminal();
+    let progress = Box::new(move |progress: HistoryProgress| {
         tracing::debug!(done = progress.done, total = progress.total, detail = %progress.detail, "history progress");
+        if show {
+            eprint!(
+                "\r\x1b[Kloading histories {}/{} {}",
+                progress.done, progress.total, progress.detail
+            );
+            if progress.done == progress.total {
+                eprintln!();
+            }
+        }
     });
     let histories = market
         .load_histories(&loaded.coins, progress)

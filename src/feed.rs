@@ -74,8 +74,16 @@ pub fn market_settings(config: &Config) -> MarketSettings {
     }
 }
 
+/// The error and what to do about it, without repeating a hint that the
+/// message already contains.
 fn describe(error: &MarketError) -> String {
-    format!("{error} ({})", error.hint())
+    let message = error.to_string();
+    let hint = error.hint();
+    if message.contains(&hint) {
+        message
+    } else {
+        format!("{message} ({hint})")
+    }
 }
 
 impl MarketData for MarketFeed {

@@ -2,14 +2,20 @@
 
 use std::path::Path;
 use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::EnvFilter;
 
 /// Starts logging to `dir/file_name` at the `RUST_LOG` level (default
 /// `info`). Keep the returned guard alive until exit so the last lines are
-/// flushed.
+/// flushed. Fails, without panicking, when the folder or file cannot be
+/// created or opened for writing.
 pub fn init(dir: &Path, file_name: &str) -> std::io::Result<WorkerGuard> {
     std::fs::create_dir_all(dir)?;
-    let appender = tracing_appender::rolling::never(dir, file_name);
+    let appender = RollingFileAppender::builder()
+        .rotation(Rotation::NEVER)
+        .filename_prefix(file_name)
+        .build(dir)
+        .map_err(|error| std::io::Error::other(error.to_string()))?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // A second init (in tests) keeps the first subscriber; that is harmless.
@@ -19,4 +25,18 @@ pub fn init(dir: &Path, file_name: &str) -> std::io::Result<WorkerGuard> {
         .with_ansi(false)
         .try_init();
     Ok(guard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unopenable_log_file_is_an_error_not_a_panic() {
+        // A folder where the log file should be cannot be opened for
+        // writing, even by root, unlike a read-only folder.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("coinlens.log")).unwrap();
+        assert!(init(dir.path(), "coinlens.log").is_err());
+    }
 }

@@ -12,6 +12,8 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // A closed pipe (`coinlens features ... | head`) is the reader's choice, not a failure.
+        Err(error) if is_broken_pipe(&error) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE
@@ -19,11 +21,36 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let paths = Paths::resolve(cli.data_dir.clone())?;
-    let _log_guard = logging::init(&paths.data_dir, paths.log_file_name())
-        .with_context(|| format!("could not create the data dir {}", paths.data_dir.display()))?;
+    let _log_guard = logging::init(&paths.data_dir, paths.log_file_name()).with_context(|| {
+        format!(
+            "could not open the log file {} (is the data dir writable? set COINLENS_DATA_DIR or --data-dir to another folder)",
+            paths.log_file().display()
+        )
+    })?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %paths.data_dir.display(), "coinlens starting");
+
+    let result = run_logged(cli, &paths);
+    if let Err(error) = &result {
+        if !is_broken_pipe(error) {
+            tracing::error!(error = format!("{error:#}"), "coinlens failed");
+        }
+    }
+    result
+}
+
+/// Everything after logging has started, so that every failure is logged.
+fn run_logged(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
+    let paths = paths.clone();
 
     let mut loaded = config::load(cli.config.as_deref(), &paths.default_config)?;
     loaded.config.apply_env(|name| std::env::var(name).ok());
@@ -42,7 +69,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
 
-    match cli.command {
+    let result = match cli.command {
         None => {
             drop(out);
             runtime.block_on(app::run_tui(market, store, &loaded, &paths))
@@ -68,9 +95,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Features { coin, format }) => {
             runtime.block_on(commands::features(&market, &coin, format, &mut out))
         }
-    }?;
+    };
     out_flush();
-    Ok(())
+    // Training may still run on a blocking thread after the user quit; its
+    // files are written atomically, so the process need not wait for it.
+    runtime.shutdown_background();
+    result
 }
 
 fn print_warnings(warnings: &[String]) {

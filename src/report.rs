@@ -137,7 +137,7 @@ pub fn write_scan_table(
             percent(coin.predicted_return_7d),
             format!("{}{marker}", spread(coin.prediction_spread)),
             coin.gem_probability
-                .map_or("—".to_string(), |p| format!("{:.2}", p)),
+                .map_or("—".to_string(), |p| format!("{:.0}%", p * 100.0)),
             coin.score,
             coin.signal.map_or("—", |signal| signal.action.label()),
             if coin.is_gem { "gem " } else { "" },

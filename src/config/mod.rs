@@ -256,7 +256,7 @@ impl Config {
 /// Why the config could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("config file {path} not found; create it or drop the explicit path")]
+    #[error("config file {path} not found; create it, or drop --config and unset COINLENS_CONFIG to use the default file")]
     NotFound { path: PathBuf },
     #[error("could not read config file {path}: {source}")]
     Read {
@@ -288,7 +288,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         path: path.to_path_buf(),
         message: message.trim_end().to_string(),
     };
-    let config: Config = toml::from_str(text).map_err(|error| parse_error(error.to_string()))?;
+    let config: Config =
+        toml::from_str(text).map_err(|error| parse_error(describe_toml_error(&error, text)))?;
     config.validate()?;
     config
         .key_bindings()
@@ -297,6 +298,20 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         .theme()
         .map_err(|message| parse_error(format!("[colors]: {message}")))?;
     Ok(config)
+}
+
+/// Describes a TOML error on one line: the line number, that line's text
+/// and the message, in place of the multi-line excerpt `Display` adds.
+fn describe_toml_error(error: &toml::de::Error, text: &str) -> String {
+    let message = error.message().trim().replace('\n', " ");
+    match error.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            let source = text.lines().nth(line - 1).unwrap_or("").trim();
+            format!("line {line} `{source}`: {message}")
+        }
+        None => message,
+    }
 }
 
 /// Loads the config. `explicit` is a path the user named; without one the
@@ -394,8 +409,15 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let error = parse("coin_cont = 5\n", Path::new("c.toml")).unwrap_err();
-        assert!(error.to_string().contains("coin_cont"), "{error}");
+        let error = parse(
+            "vs_currency = \"usd\"\ncoin_cont = 5\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("coin_cont"), "{message}");
+        assert!(message.contains("line 2"), "{message}");
+        assert!(!message.contains('\n'), "{message}");
     }
 
     #[test]

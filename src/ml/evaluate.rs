@@ -189,7 +189,9 @@ pub fn gem_metrics(dataset: &Dataset, test: &[usize], scores: &[f64]) -> Vec<Met
         with_baselines("precision@10", &|s| {
             metrics::mean_daily_precision_at_k(&dates, s, &labels, 10)
         }),
-        with_baselines("recall@0.5", &|s| metrics::recall(s, &labels, 0.5)),
+        with_baselines("recall@gem count", &|s| {
+            metrics::recall_at_gem_count(s, &labels)
+        }),
         Metric {
             name: "gem base rate".to_string(),
             model: base_rate,

@@ -195,16 +195,19 @@ pub fn mean_daily_precision_at_k(
     }
 }
 
-/// Share of actual gems whose score reaches `threshold`.
-pub fn recall(scores: &[f64], labels: &[bool], threshold: f64) -> f64 {
+/// Share of actual gems among the `n` highest scores, where `n` is the
+/// number of actual gems: the recall (and precision) of a detector that
+/// flags as many rows as there are gems. Ties are broken by row order.
+pub fn recall_at_gem_count(scores: &[f64], labels: &[bool]) -> f64 {
     let positives = labels.iter().filter(|label| **label).count();
     if positives == 0 {
         return f64::NAN;
     }
-    let found = scores
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
+    let found = order[..positives]
         .iter()
-        .zip(labels)
-        .filter(|(score, label)| **label && **score >= threshold)
+        .filter(|row| labels[**row])
         .count();
     found as f64 / positives as f64
 }
@@ -267,6 +270,6 @@ mod tests {
         let scores = [0.9, 0.8, 0.1, 0.9, 0.8, 0.1];
         let labels = [true, false, false, false, false, true];
         assert_eq!(mean_daily_precision_at_k(&dates, &scores, &labels, 2), 0.25);
-        assert_eq!(recall(&scores, &labels, 0.5), 0.5);
+        assert_eq!(recall_at_gem_count(&scores, &labels), 0.5);
     }
 }
