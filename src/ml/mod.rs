@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod dataset;
+pub mod drivers;
 pub mod forest;
 pub mod metrics;
 pub mod model_store;
@@ -13,6 +14,7 @@ pub mod trading;
 mod train;
 
 pub use dataset::GemRule;
+pub use drivers::Driver;
 pub use forest::{Forest, ForestParams};
 pub use model_store::{ModelStore, ModelStoreError};
 pub use scaler::Scaler;

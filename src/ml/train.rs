@@ -3,6 +3,7 @@
 
 use super::agent::{self, AgentParams, QAgent, Signal};
 use super::dataset::{build_dataset, is_pegged, market_cap_ranks, Dataset, GemRule};
+use super::drivers::{top_drivers, Driver};
 use super::forest::{Forest, ForestError, ForestParams};
 use super::metrics;
 use super::scaler::Scaler;
@@ -78,6 +79,9 @@ pub struct ModelSet {
     pub report: ModelReport,
 }
 
+/// Features listed per coin as the drivers of its price prediction.
+const DRIVERS_SHOWN: usize = 6;
+
 /// The models' output for one coin on its latest day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CoinPrediction {
@@ -91,6 +95,8 @@ pub struct CoinPrediction {
     pub gem_note: Option<String>,
     /// The trading agent's advice for today.
     pub signal: Option<Signal>,
+    /// Features that move the price prediction most, largest effect first.
+    pub drivers: Vec<Driver>,
 }
 
 /// Trains all models from the histories and their feature tables.
@@ -542,6 +548,14 @@ impl ModelSet {
             self.scaler.transform(&mut scaled);
 
             let price = self.price.predict(&scaled)?[0];
+            let drivers = top_drivers(
+                &self.price,
+                &self.scaler,
+                raw,
+                &scaled,
+                names,
+                DRIVERS_SHOWN,
+            )?;
             let rank = ranks.get(&(date, id.clone())).copied();
             let (gem_probability, gem_note) = match (&self.gem, rank) {
                 (None, _) => (None, self.report.gem_unavailable.clone()),
@@ -572,6 +586,7 @@ impl ModelSet {
                     gem_probability,
                     gem_note,
                     signal,
+                    drivers,
                 }),
             );
         }
