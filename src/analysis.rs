@@ -8,7 +8,7 @@
 
 use crate::market::Coin;
 use crate::ml::agent::Signal;
-use crate::ml::CoinPrediction;
+use crate::ml::{CoinPrediction, Driver};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -36,6 +36,8 @@ pub struct ScoredCoin {
     pub signal: Option<Signal>,
     /// Why the coin has no prediction or no gem probability, when it has none.
     pub note: Option<String>,
+    /// Features that move the predicted return most, largest effect first.
+    pub drivers: Vec<Driver>,
 }
 
 /// Scores and ranks `coins`; a coin without a prediction ranks last with
@@ -87,6 +89,7 @@ fn unscored(coin: &Coin, reason: &str) -> ScoredCoin {
         is_gem: false,
         signal: None,
         note: Some(reason.to_string()),
+        drivers: Vec::new(),
     }
 }
 
@@ -117,6 +120,7 @@ fn score_one(
             .is_some_and(|probability| probability >= gem_threshold),
         signal: prediction.signal,
         note: prediction.gem_note.clone(),
+        drivers: prediction.drivers.clone(),
     }
 }
 
@@ -153,6 +157,7 @@ mod tests {
             gem_probability: gem,
             gem_note: None,
             signal: None,
+            drivers: Vec::new(),
         }
     }
 

@@ -82,7 +82,13 @@ pub async fn run_tui<M: MarketData>(
     install_panic_hook(paths.log_file().display().to_string());
     let handle = engine::spawn(market, engine_settings(loaded, store));
     let mut terminal = ratatui::init();
+    if let Err(error) = tui::terminal::enable_mouse_capture() {
+        tracing::warn!(%error, "mouse capture unavailable, the wheel will not scroll");
+    }
     let result = tui::run(&mut terminal, app, handle.commands, handle.events).await;
+    if let Err(error) = tui::terminal::disable_mouse_capture() {
+        tracing::warn!(%error, "turning mouse capture off failed");
+    }
     ratatui::restore();
     handle.task.abort();
     tracing::info!("coinlens stopped");
@@ -94,6 +100,7 @@ pub async fn run_tui<M: MarketData>(
 fn install_panic_hook(log_path: String) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let _ = crate::tui::terminal::disable_mouse_capture();
         ratatui::restore();
         previous(info);
         tracing::error!(%info, "panic");

@@ -9,10 +9,10 @@ use coinlens::analysis::ScoredCoin;
 use coinlens::engine::{DataOrigin, EngineEvent, Job};
 use coinlens::market::{Candle, Coin, History};
 use coinlens::ml::agent::{Signal, SignalAction};
-use coinlens::ml::{Baseline, Metric, ModelReport};
+use coinlens::ml::{Baseline, Driver, Metric, ModelReport};
 use coinlens::tui::view;
 use coinlens::tui::{Action, App, AppOptions, KeyBindings};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use insta::assert_snapshot;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -170,7 +170,27 @@ fn scored(
             value: p.abs() / 10.0,
         }),
         note: None,
+        drivers: Vec::new(),
     }
+}
+
+/// Made-up drivers in the shape the price model reports them.
+fn bitcoin_drivers() -> Vec<Driver> {
+    [
+        ("macd_line_pct", -0.0255, -0.0031),
+        ("drawdown_90", -0.4609, -0.0029),
+        ("sma_50_ratio", 0.0569, 0.0025),
+        ("market_cap_rank_change_7d", 0.0, 0.0012),
+        ("log_market_cap", 27.19, -0.0008),
+        ("volume_to_market_cap", f64::NAN, 0.0001),
+    ]
+    .into_iter()
+    .map(|(feature, value, effect)| Driver {
+        feature: feature.to_string(),
+        value,
+        effect,
+    })
+    .collect()
 }
 
 fn scored_coins(coins: &[Coin]) -> Vec<ScoredCoin> {
@@ -183,6 +203,7 @@ fn scored_coins(coins: &[Coin]) -> Vec<ScoredCoin> {
         scored(&coins[5], Some(0.1420), Some(0.1190), Some(0.64), 0.58, 3),
         scored(&coins[6], None, None, None, 0.0, 7),
     ];
+    list[0].drivers = bitcoin_drivers();
     list[5].out_of_range = true;
     list[6].note = Some("history shorter than 60 days: no prediction".to_string());
     list
@@ -536,6 +557,71 @@ fn detail_view_bitcoin() {
     app.apply(EngineEvent::HistoriesLoaded(Arc::new(histories)));
     press(&mut app, KeyCode::Enter);
     assert_snapshot!(render(&app));
+}
+
+#[test]
+fn detail_view_last_30_days() {
+    let mut app = loaded_app();
+    let mut histories = BTreeMap::new();
+    histories.insert("bitcoin".to_string(), bitcoin_history());
+    app.apply(EngineEvent::HistoriesLoaded(Arc::new(histories)));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.chart_days(), 30);
+    assert_snapshot!(render(&app));
+}
+
+#[test]
+fn chart_range_cycles_back() {
+    let mut app = loaded_app();
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(
+        app.chart_days(),
+        180,
+        "c outside the detail view changes nothing"
+    );
+    press(&mut app, KeyCode::Enter);
+    for expected in [90, 30, 180] {
+        press(&mut app, KeyCode::Char('c'));
+        assert_eq!(app.chart_days(), expected);
+    }
+}
+
+#[test]
+fn mouse_wheel_moves_selection() {
+    let mut app = loaded_app();
+    let wheel = |kind| MouseEvent {
+        kind,
+        column: 10,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.handle_mouse(wheel(MouseEventKind::ScrollDown));
+    app.handle_mouse(wheel(MouseEventKind::ScrollDown));
+    assert_eq!(
+        app.selected_row().map(|r| r.coin.id.clone()),
+        Some(row_id_at(&app, 2))
+    );
+    app.handle_mouse(wheel(MouseEventKind::ScrollUp));
+    assert_eq!(
+        app.selected_row().map(|r| r.coin.id.clone()),
+        Some(row_id_at(&app, 1))
+    );
+
+    press(&mut app, KeyCode::Char('?'));
+    app.handle_mouse(wheel(MouseEventKind::ScrollDown));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(
+        app.selected_row().map(|r| r.coin.id.clone()),
+        Some(row_id_at(&app, 1)),
+        "the wheel must not move the table under the help overlay"
+    );
+}
+
+/// Id of the row `index` in the current view's order.
+fn row_id_at(app: &App, index: usize) -> String {
+    app.visible_rows()[index].coin.id.clone()
 }
 
 #[test]

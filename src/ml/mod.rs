@@ -4,6 +4,7 @@
 pub mod agent;
 pub mod clean;
 pub mod dataset;
+pub mod drivers;
 pub mod evaluate;
 pub mod forest;
 pub mod metrics;
@@ -17,6 +18,7 @@ mod train;
 pub mod tune;
 
 pub use dataset::GemRule;
+pub use drivers::Driver;
 pub use forest::{Forest, ForestParams};
 pub use model_store::{ModelStore, ModelStoreError};
 pub use scaler::Scaler;

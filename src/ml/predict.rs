@@ -2,6 +2,7 @@
 
 use super::agent;
 use super::dataset::{is_pegged, market_cap_ranks, GemRule};
+use super::drivers::top_drivers;
 use super::forest::ForestError;
 use super::trading;
 use super::train::{CoinPrediction, ModelSet};
@@ -9,6 +10,9 @@ use crate::features::{self, FeatureTable};
 use crate::market::History;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
+
+/// Features listed per coin as the drivers of its price prediction.
+const DRIVERS_SHOWN: usize = 6;
 
 impl ModelSet {
     /// Predicts each coin's forward return and gem probability from its
@@ -50,6 +54,14 @@ impl ModelSet {
             self.scaler.transform(&mut scaled);
 
             let price = self.price.predict(&scaled)?[0];
+            let drivers = top_drivers(
+                &self.price,
+                &self.scaler,
+                raw,
+                &scaled,
+                names,
+                DRIVERS_SHOWN,
+            )?;
             let rank = ranks.get(&(date, id.clone())).copied();
             let (gem_probability, gem_note) = match (&self.gem, rank) {
                 (None, _) => (None, self.report.gem_unavailable.clone()),
@@ -80,6 +92,7 @@ impl ModelSet {
                     gem_probability,
                     gem_note,
                     signal,
+                    drivers,
                 }),
             );
         }

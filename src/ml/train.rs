@@ -5,6 +5,7 @@
 use super::agent::{self, AgentParams, QAgent, Signal};
 use super::clean::{self, CleaningRules};
 use super::dataset::{build_dataset, Dataset, GemRule};
+use super::drivers::Driver;
 use super::evaluate;
 use super::forest::{Forest, ForestError, ForestParams};
 use super::metrics;
@@ -97,6 +98,8 @@ pub struct CoinPrediction {
     pub gem_note: Option<String>,
     /// The trading agent's advice for today.
     pub signal: Option<Signal>,
+    /// Features that move the price prediction most, largest effect first.
+    pub drivers: Vec<Driver>,
 }
 
 /// Trains all models from the histories and their feature tables.

@@ -17,6 +17,15 @@ use std::sync::Arc;
 /// Notices kept for the status line; older ones are dropped.
 const MAX_NOTICES: usize = 5;
 
+/// Ticks a notice stays on the status line: 240 ticks of 250 ms, one
+/// minute. Notices such as "no saved models yet" describe a passing state,
+/// so they must not stay on screen after it has passed. Every notice is
+/// also in the log.
+const NOTICE_TICKS: u64 = 240;
+
+/// Days the detail chart can show; the chart-range key cycles through them.
+pub const CHART_RANGES: [usize; 3] = [crate::tui::detail::CHART_DAYS, 90, 30];
+
 /// Settings the app starts with, taken from the config file.
 #[derive(Debug, Clone)]
 pub struct AppOptions {
@@ -114,6 +123,10 @@ pub struct App {
     pub(super) as_of: Option<DateTime<Utc>>,
     pub(super) last_error: Option<LastError>,
     pub(super) notices: Vec<String>,
+    /// Tick at which the newest notice arrived.
+    pub(super) notice_tick: u64,
+    /// Index into [`CHART_RANGES`] of the detail chart's window.
+    pub(super) chart_range: usize,
     pub(super) view: View,
     pub(super) mode: Mode,
     pub(super) selected: usize,
@@ -152,6 +165,8 @@ impl App {
             as_of: None,
             last_error: None,
             notices,
+            notice_tick: 0,
+            chart_range: 0,
             view: View::Coins,
             mode: Mode::Normal,
             selected: 0,
@@ -295,9 +310,17 @@ impl App {
         self.last_error.as_ref()
     }
 
-    /// Returns the newest notice.
+    /// Returns the newest notice while it is recent enough to show.
     pub fn notice(&self) -> Option<&str> {
+        if self.tick.wrapping_sub(self.notice_tick) > NOTICE_TICKS {
+            return None;
+        }
         self.notices.last().map(String::as_str)
+    }
+
+    /// Days of history the detail chart shows.
+    pub fn chart_days(&self) -> usize {
+        CHART_RANGES[self.chart_range % CHART_RANGES.len()]
     }
 
     pub fn spinner_frame(&self) -> u64 {
@@ -413,6 +436,7 @@ impl App {
 
     pub(super) fn push_notice(&mut self, text: String) {
         self.notices.push(text);
+        self.notice_tick = self.tick;
         if self.notices.len() > MAX_NOTICES {
             self.notices.remove(0);
         }

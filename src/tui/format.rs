@@ -73,6 +73,22 @@ pub fn fraction_as_percent(value: Option<f64>) -> String {
     percent(value.map(|v| v * 100.0))
 }
 
+/// Formats a model feature value, whose unit depends on the feature:
+/// compact from a thousand up, 2 decimals from 1, 4 decimals below.
+pub fn feature_value(value: f64) -> String {
+    if !value.is_finite() {
+        return MISSING.to_string();
+    }
+    let magnitude = value.abs();
+    if magnitude >= 1e3 {
+        compact(Some(value))
+    } else if magnitude >= 1.0 || magnitude == 0.0 {
+        format!("{value:.2}")
+    } else {
+        format!("{value:.4}")
+    }
+}
+
 /// Formats a probability in [0, 1] as a whole percentage: `42%`.
 pub fn probability(value: Option<f64>) -> String {
     match value.filter(|v| v.is_finite()) {
@@ -173,6 +189,15 @@ mod tests {
         assert_eq!(price(Some(f64::NAN)), MISSING);
         assert_eq!(price(Some(0.0)), "0");
         assert_eq!(price(Some(-1234.5)), "-1,234.50");
+    }
+
+    #[test]
+    fn feature_value_scales() {
+        assert_eq!(feature_value(71.234), "71.23");
+        assert_eq!(feature_value(-0.01234), "-0.0123");
+        assert_eq!(feature_value(0.0), "0.00");
+        assert_eq!(feature_value(12_345.0), "12.3K");
+        assert_eq!(feature_value(f64::NAN), MISSING);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::app::{App, Mode};
 use super::keymap::Action;
 use crate::engine::Command;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
 impl App {
     /// Handles one key press and returns the command the engine must run,
@@ -26,6 +26,11 @@ impl App {
             (Mode::Help, _) => None,
             (Mode::Models, Action::Models | Action::Back) => self.set_mode(Mode::Normal),
             (Mode::Detail, Action::Back | Action::Details) => self.set_mode(Mode::Normal),
+            (Mode::Detail, Action::ChartRange) => {
+                self.chart_range = (self.chart_range + 1) % super::app::CHART_RANGES.len();
+                None
+            }
+            (_, Action::ChartRange) => None,
             (_, Action::Refresh) => Some(Command::Refresh),
             (_, Action::Retrain) => Some(Command::Retrain),
             (_, Action::Help) => self.set_mode(Mode::Help),
@@ -62,6 +67,23 @@ impl App {
                 None
             }
             (_, Action::Filter) => self.set_mode(Mode::Filtering),
+        }
+    }
+
+    /// Moves the selection one row per wheel step in the table and the
+    /// detail view; other mouse events and overlays ignore the mouse.
+    pub fn handle_mouse(&mut self, event: MouseEvent) {
+        if matches!(self.mode, Mode::Help | Mode::Models) {
+            return;
+        }
+        match event.kind {
+            MouseEventKind::ScrollDown => {
+                self.move_selection(1);
+            }
+            MouseEventKind::ScrollUp => {
+                self.move_selection(-1);
+            }
+            _ => {}
         }
     }
 

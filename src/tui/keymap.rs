@@ -29,6 +29,7 @@ pub enum Action {
     Filter,
     ToggleFavorite,
     Models,
+    ChartRange,
     Help,
 }
 
@@ -169,6 +170,13 @@ const TABLE: &[ActionInfo] = &[
         description: "Show the models panel",
         hint: Some("models"),
         default_keys: &["m"],
+    },
+    ActionInfo {
+        action: Action::ChartRange,
+        name: "chart_range",
+        description: "Switch the detail chart between 180, 90 and 30 days",
+        hint: Some("chart days"),
+        default_keys: &["c"],
     },
     ActionInfo {
         action: Action::Help,
@@ -536,7 +544,7 @@ mod tests {
             );
         }
         // Adding a variant without a row would make `info` fall back to the first row.
-        assert_eq!(all.len(), 19);
+        assert_eq!(all.len(), 20);
     }
 
     #[test]

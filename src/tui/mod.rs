@@ -8,6 +8,7 @@ mod input;
 pub mod keymap;
 mod rows;
 mod run;
+pub mod terminal;
 pub mod theme;
 pub mod view;
 

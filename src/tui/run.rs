@@ -95,6 +95,7 @@ where
                         send(&commands, command, &mut app).await;
                     }
                 }
+                Some(Ok(Event::Mouse(mouse))) => app.handle_mouse(mouse),
                 Some(Ok(Event::Resize(_, height))) => app.set_page_size(view::table_page_size(height)),
                 Some(Ok(_)) => {}
                 Some(Err(error)) => return Err(error).context("reading terminal input failed"),

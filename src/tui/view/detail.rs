@@ -1,8 +1,11 @@
 //! Detail view of the selected coin: price chart with SMA 20 and SMA 50,
-//! RSI 14 and MACD panels, market data and the model's predictions.
+//! RSI 14 and MACD panels, market data and the model's predictions: the
+//! predicted 7-day path with its band on the price chart, and the features
+//! that drive the prediction in the details panel.
 
+use crate::analysis::ScoredCoin;
 use crate::tui::app::App;
-use crate::tui::detail::{detail_series, DetailSeries};
+use crate::tui::detail::{detail_series, forecast, DetailSeries, Forecast, FORECAST_DAYS};
 use crate::tui::format;
 use crate::tui::rows::Row as CoinRow;
 use crate::tui::theme::Theme;
@@ -44,21 +47,46 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     };
 
-    let series = detail_series(history);
+    let series = detail_series(history, app.chart_days());
+    let forecast = row.scored.and_then(|scored| {
+        forecast(
+            &series.closes,
+            scored.predicted_return_7d?,
+            scored.prediction_spread?,
+        )
+    });
+    let x_max = x_max(&series, forecast.is_some());
     let [price_area, rsi_area, macd_area] = Layout::vertical([
         Constraint::Percentage(56),
         Constraint::Percentage(22),
         Constraint::Percentage(22),
     ])
     .areas(charts_area);
-    draw_price(frame, price_area, &series, theme);
-    draw_rsi(frame, rsi_area, &series, theme);
-    draw_macd(frame, macd_area, &series, theme);
+    draw_price(frame, price_area, &series, forecast.as_ref(), x_max, theme);
+    draw_rsi(frame, rsi_area, &series, x_max, theme);
+    draw_macd(frame, macd_area, &series, x_max, theme);
 }
 
-fn draw_price(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme) {
+/// Right end of the shared x axis: the last day, or day +7 with a forecast.
+fn x_max(series: &DetailSeries, with_forecast: bool) -> f64 {
+    let last = series.closes.len().saturating_sub(1) as f64;
+    if with_forecast {
+        last + FORECAST_DAYS as f64
+    } else {
+        last
+    }
+}
+
+fn draw_price(
+    frame: &mut Frame,
+    area: Rect,
+    series: &DetailSeries,
+    forecast: Option<&Forecast>,
+    x_max: f64,
+    theme: &Theme,
+) {
     // Empty lines are left out so the legend lists only what is drawn.
-    let datasets = [
+    let mut datasets: Vec<Dataset> = [
         line("close", &series.closes, theme.accent),
         line("SMA 20", &series.sma_20, Color::Yellow),
         line("SMA 50", &series.sma_50, Color::Magenta),
@@ -68,21 +96,37 @@ fn draw_price(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Them
     .filter(|(_, data)| !data.is_empty())
     .map(|(dataset, _)| dataset)
     .collect();
-    let days = match (series.first_day, series.last_day) {
+    let mut lines_for_bounds = vec![&series.closes[..], &series.sma_20, &series.sma_50];
+    if let Some(forecast) = forecast {
+        // The band goes first so the predicted path is drawn over it.
+        datasets.insert(0, line("± spread", &forecast.band, theme.muted));
+        datasets.push(line("7d forecast", &forecast.path, theme.highlight));
+        lines_for_bounds.push(&forecast.band);
+    }
+
+    let mut title = match (series.first_day, series.last_day) {
         (Some(first), Some(last)) => format!(" Price · {first} to {last} "),
         _ => " Price ".to_string(),
     };
-    let bounds = DetailSeries::bounds(&[&series.closes, &series.sma_20, &series.sma_50]);
+    if let Some(forecast) = forecast {
+        title.push_str(&format!(
+            "· day +{FORECAST_DAYS}: {} ({} to {}) ",
+            format::price(Some(forecast.target)),
+            format::price(Some(forecast.low)),
+            format::price(Some(forecast.high)),
+        ));
+    }
+    let bounds = DetailSeries::bounds(&lines_for_bounds);
     let chart = Chart::new(datasets)
-        .block(Block::bordered().title(days).title_style(theme.title()))
+        .block(Block::bordered().title(title).title_style(theme.title()))
         .legend_position(Some(LegendPosition::TopLeft))
         .hidden_legend_constraints((Constraint::Ratio(1, 3), Constraint::Ratio(1, 2)))
-        .x_axis(x_axis(series, theme))
+        .x_axis(x_axis(series, forecast.is_some(), x_max, theme))
         .y_axis(y_axis(bounds, theme, |v| format::price(Some(v))));
     frame.render_widget(chart, area);
 }
 
-fn draw_rsi(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme) {
+fn draw_rsi(frame: &mut Frame, area: Rect, series: &DetailSeries, x_max: f64, theme: &Theme) {
     let block = Block::bordered()
         .title(" RSI 14 ")
         .title_style(theme.title());
@@ -90,9 +134,8 @@ fn draw_rsi(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme)
         frame.render_widget(unavailable(block, theme), area);
         return;
     }
-    let width = series.closes.len().saturating_sub(1) as f64;
-    let oversold = [(0.0, 30.0), (width, 30.0)];
-    let overbought = [(0.0, 70.0), (width, 70.0)];
+    let oversold = [(0.0, 30.0), (x_max, 30.0)];
+    let overbought = [(0.0, 70.0), (x_max, 70.0)];
     let datasets = vec![
         line("", &oversold, theme.muted),
         line("", &overbought, theme.muted),
@@ -101,7 +144,7 @@ fn draw_rsi(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme)
     let chart = Chart::new(datasets)
         .block(block)
         .legend_position(None)
-        .x_axis(Axis::default().bounds([0.0, width]))
+        .x_axis(Axis::default().bounds([0.0, x_max]))
         .y_axis(
             Axis::default()
                 .bounds([0.0, 100.0])
@@ -111,7 +154,7 @@ fn draw_rsi(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme)
     frame.render_widget(chart, area);
 }
 
-fn draw_macd(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme) {
+fn draw_macd(frame: &mut Frame, area: Rect, series: &DetailSeries, x_max: f64, theme: &Theme) {
     let block = Block::bordered()
         .title(" MACD 12 26 9: line, signal, histogram ")
         .title_style(theme.title());
@@ -133,7 +176,7 @@ fn draw_macd(frame: &mut Frame, area: Rect, series: &DetailSeries, theme: &Theme
     let chart = Chart::new(datasets)
         .block(block)
         .legend_position(None)
-        .x_axis(Axis::default().bounds([0.0, series.closes.len().saturating_sub(1) as f64]))
+        .x_axis(Axis::default().bounds([0.0, x_max]))
         .y_axis(y_axis(bounds, theme, |v| format::price(Some(v))));
     frame.render_widget(chart, area);
 }
@@ -156,13 +199,22 @@ fn line<'a>(name: &'static str, data: &'a [(f64, f64)], color: Color) -> Dataset
         .data(data)
 }
 
-fn x_axis(series: &DetailSeries, theme: &Theme) -> Axis<'static> {
-    let labels = match (series.first_day, series.last_day) {
-        (Some(first), Some(last)) => vec![first.to_string(), last.to_string()],
+/// Labels the first and the right-most day; with a forecast that is the
+/// last day plus [`FORECAST_DAYS`].
+fn x_axis(series: &DetailSeries, with_forecast: bool, x_max: f64, theme: &Theme) -> Axis<'static> {
+    let right = if with_forecast {
+        series
+            .last_day
+            .map(|last| last + chrono::Days::new(FORECAST_DAYS as u64))
+    } else {
+        series.last_day
+    };
+    let labels = match (series.first_day, right) {
+        (Some(first), Some(right)) => vec![first.to_string(), right.to_string()],
         _ => Vec::new(),
     };
     Axis::default()
-        .bounds([0.0, series.closes.len().saturating_sub(1) as f64])
+        .bounds([0.0, x_max])
         .labels(labels.into_iter().map(|t| Span::styled(t, theme.muted())))
         .style(theme.muted())
 }
@@ -299,5 +351,69 @@ fn prediction_lines(
     if let Some(note) = &scored.note {
         lines.push(Line::styled(note.clone(), theme.muted()));
     }
+    lines.extend(driver_lines(scored, theme));
     lines
+}
+
+/// Widths of the driver columns: feature name, its value, its effect.
+const DRIVER_NAME_WIDTH: usize = 18;
+const DRIVER_VALUE_WIDTH: usize = 9;
+const DRIVER_EFFECT_WIDTH: usize = 7;
+
+/// Lists the features that move the predicted return most, with the coin's
+/// value of each and the change in the prediction when that feature is set
+/// to its training median instead.
+fn driver_lines(scored: &ScoredCoin, theme: &Theme) -> Vec<Line<'static>> {
+    if scored.drivers.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled(
+            format!(
+                "{:<name$} {:>value$} {:>effect$}",
+                "Driver",
+                "value",
+                "effect",
+                name = DRIVER_NAME_WIDTH,
+                value = DRIVER_VALUE_WIDTH,
+                effect = DRIVER_EFFECT_WIDTH
+            ),
+            theme.muted(),
+        ),
+    ];
+    for driver in &scored.drivers {
+        lines.push(Line::from(vec![
+            Span::raw(format!(
+                "{:<name$} {:>value$} ",
+                truncate(&driver.feature, DRIVER_NAME_WIDTH),
+                format::feature_value(driver.value),
+                name = DRIVER_NAME_WIDTH,
+                value = DRIVER_VALUE_WIDTH,
+            )),
+            Span::styled(
+                format!(
+                    "{:>effect$}",
+                    format::fraction_as_percent(Some(driver.effect)),
+                    effect = DRIVER_EFFECT_WIDTH
+                ),
+                theme.change(Some(driver.effect)),
+            ),
+        ]));
+    }
+    lines.push(Line::styled(
+        "effect: vs. the feature at its median",
+        theme.muted(),
+    ));
+    lines
+}
+
+/// Cuts `text` to `width` characters, ending in "…" when it was longer.
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }

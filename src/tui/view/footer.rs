@@ -33,9 +33,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 /// Lists the actions that get a footer hint in each mode.
 fn footer_actions(mode: Mode) -> Vec<Action> {
     match mode {
-        Mode::Normal | Mode::Filtering => Action::all().filter(|a| a.hint().is_some()).collect(),
+        // The chart range only acts in the detail view, so only its footer lists it.
+        Mode::Normal | Mode::Filtering => Action::all()
+            .filter(|a| a.hint().is_some() && *a != Action::ChartRange)
+            .collect(),
         Mode::Detail => vec![
             Action::Back,
+            Action::ChartRange,
             Action::Up,
             Action::Down,
             Action::ToggleFavorite,
