@@ -688,3 +688,14 @@ fn help_and_footer_follow_remap() {
         .unwrap_or_else(|| panic!("help has no refresh row\n{help_screen}"));
     assert!(refresh_line.contains("F5"), "{refresh_line}");
 }
+
+#[test]
+fn narrow_terminals_drop_whole_columns() {
+    let app = loaded_app();
+    for width in [80u16, 100] {
+        let screen = render_at(&app, width, 20);
+        // No number loses its leading digits: bitcoin's full price is there.
+        assert!(screen.contains("34,235.19"), "width {width}:\n{screen}");
+        insta::assert_snapshot!(format!("coins_at_{width}_columns"), screen);
+    }
+}

@@ -46,23 +46,46 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
     let theme = app.theme();
     let sort = app.sort();
-    let header = Row::new(COLUMNS.iter().map(|(name, column, _)| {
-        let marker = match (*column == sort.column, sort.descending) {
-            (true, true) => "▼",
-            (true, false) => "▲",
-            (false, _) => "",
-        };
-        let text = format!("{name}{marker}");
-        if is_numeric(*column) {
-            Cell::from(Line::from(text).right_aligned())
-        } else {
-            Cell::from(text)
-        }
-    }))
+    let shown = shown_columns(area.width);
+    let header = Row::new(
+        shown
+            .iter()
+            .map(|index| COLUMNS[*index])
+            .map(|(name, column, _)| {
+                let marker = match (column == sort.column, sort.descending) {
+                    (true, true) => "▼",
+                    (true, false) => "▲",
+                    (false, _) => "",
+                };
+                let text = format!("{name}{marker}");
+                if is_numeric(column) {
+                    Cell::from(Line::from(text).right_aligned())
+                } else {
+                    Cell::from(text)
+                }
+            }),
+    )
     .style(Style::new().fg(theme.accent).add_modifier(Modifier::BOLD));
 
-    let body = rows.iter().map(|row| table_row(row, theme));
-    let table = Table::new(body, COLUMNS.map(|(_, _, width)| width))
+    // Only the rows that fit are built: the selection stays on screen, as
+    // ratatui would scroll it, without formatting every coin on each frame.
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let selected = app.selected_index().min(rows.len() - 1);
+    let first = selected.saturating_sub(height - 1);
+    let body = rows[first..(first + height).min(rows.len())]
+        .iter()
+        .map(|row| {
+            let mut cells: Vec<Option<Cell>> =
+                table_cells(row, theme).into_iter().map(Some).collect();
+            Row::new(
+                shown
+                    .iter()
+                    .filter_map(|index| cells[*index].take())
+                    .collect::<Vec<_>>(),
+            )
+        });
+    let widths: Vec<Constraint> = shown.iter().map(|index| COLUMNS[*index].2).collect();
+    let table = Table::new(body, widths)
         .header(header)
         .block(block)
         .column_spacing(1)
@@ -73,7 +96,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         )
         .highlight_symbol("▶ ");
 
-    let mut state = TableState::default().with_selected(Some(app.selected_index()));
+    let mut state = TableState::default().with_selected(Some(selected - first));
     frame.render_stateful_widget(table, area, &mut state);
 }
 
@@ -168,7 +191,31 @@ fn is_numeric(column: SortColumn) -> bool {
     )
 }
 
-fn table_row(row: &CoinRow<'_>, theme: &Theme) -> Row<'static> {
+/// Columns dropped first when the terminal is too narrow for all of them,
+/// by index into [`COLUMNS`]: volume, signal, 24h, market cap, symbol, 7d.
+const DROP_ORDER: [usize; 6] = [7, 11, 4, 6, 2, 5];
+
+/// Indices of the columns that fit in `width`, in table order. Whole
+/// columns are left out rather than cutting digits off numbers.
+fn shown_columns(width: u16) -> Vec<usize> {
+    // Borders, the highlight symbol and the Name column's minimum.
+    const FIXED: u16 = 2 + 2;
+    let column_width = |index: usize| match COLUMNS[index].2 {
+        Constraint::Length(width) | Constraint::Min(width) => width + 1,
+        _ => 1,
+    };
+    let mut shown: Vec<usize> = (0..COLUMNS.len()).collect();
+    for drop in DROP_ORDER {
+        let needed: u16 = FIXED + shown.iter().map(|index| column_width(*index)).sum::<u16>();
+        if needed <= width {
+            break;
+        }
+        shown.retain(|index| *index != drop);
+    }
+    shown
+}
+
+fn table_cells(row: &CoinRow<'_>, theme: &Theme) -> Vec<Cell<'static>> {
     let coin = row.coin;
     let scored = row.scored;
     let right = |text: String| Cell::from(Line::from(text).right_aligned());
@@ -200,7 +247,7 @@ fn table_row(row: &CoinRow<'_>, theme: &Theme) -> Row<'static> {
         None => Line::raw(format::MISSING),
     };
 
-    Row::new(vec![
+    vec![
         right(rank),
         Cell::from(name),
         Cell::from(coin.symbol.to_uppercase()),
@@ -213,7 +260,7 @@ fn table_row(row: &CoinRow<'_>, theme: &Theme) -> Row<'static> {
         Cell::from(gem.right_aligned()),
         right(scored.map_or(format::MISSING.to_string(), |s| format!("{:.2}", s.score))),
         Cell::from(signal(scored, theme)),
-    ])
+    ]
 }
 
 /// The trading agent's advice, coloured: buy green, sell red, hold plain.
