@@ -111,6 +111,11 @@ impl MarketData for MarketFeed {
                 (false, 0) => p.coin_id.clone(),
                 (false, waiting) => format!("{} ({waiting} waiting on the rate limit)", p.coin_id),
             };
+            // A failed coin keeps its cached history; say so while the rest load.
+            let detail = match &p.last_failure {
+                Some(failure) => format!("{detail} · last failure {failure}"),
+                None => detail,
+            };
             progress(HistoryProgress {
                 done: p.done,
                 total: p.total,
@@ -166,6 +171,7 @@ fn snapshot_histories(
             total: coins.len(),
             waiting_on_limiter: 0,
             coin_id: coin.id.clone(),
+            last_failure: None,
         });
         match snapshot.history(coin, coins) {
             Ok(history) => {
@@ -179,6 +185,7 @@ fn snapshot_histories(
         total: coins.len(),
         waiting_on_limiter: 0,
         coin_id: String::new(),
+        last_failure: None,
     });
     if histories.is_empty() && !coins.is_empty() {
         return Err(format!(

@@ -122,6 +122,9 @@ pub struct HistoryProgress {
     pub waiting_on_limiter: usize,
     /// Coin about to be refreshed; empty in the final report.
     pub coin_id: String,
+    /// The most recent failure of this refresh so far, so a rate limit
+    /// reaches the screen while the refresh goes on.
+    pub last_failure: Option<String>,
 }
 
 /// One coin whose refresh failed; its cached history was kept.
@@ -208,6 +211,10 @@ impl MarketSource {
                 total: coins.len(),
                 waiting_on_limiter: self.waiting_on_limiter(),
                 coin_id: coin.id.clone(),
+                last_failure: summary
+                    .failures
+                    .last()
+                    .map(|failure| format!("{}: {}", failure.coin_id, failure.error)),
             });
 
             let cached = match store.load(&coin.id) {
@@ -274,6 +281,10 @@ impl MarketSource {
             total: coins.len(),
             waiting_on_limiter: self.waiting_on_limiter(),
             coin_id: String::new(),
+            last_failure: summary
+                .failures
+                .last()
+                .map(|failure| format!("{}: {}", failure.coin_id, failure.error)),
         });
         tracing::info!(
             coins = coins.len(),
