@@ -5,8 +5,8 @@
 //! file stores the set id (the training time in milliseconds) and the CRC-32
 //! of the metadata bytes, so a set mixed from two training runs, as a crash
 //! between two writes could leave, and a damaged `metadata.json` are both
-//! detected. Before a new set is written the current one is copied to
-//! `previous/`.
+//! detected. Before a new set is written the current one, when complete, is
+//! copied to `previous/`.
 
 use super::agent::QAgent;
 use super::forest::Forest;
@@ -48,6 +48,8 @@ const AGENT: (&str, FileKind) = (
 );
 const METADATA: &str = "metadata.json";
 const PREVIOUS: &str = "previous";
+/// Where the copy for `previous/` is assembled before it is renamed into place.
+const PREVIOUS_PARTIAL: &str = "previous.partial";
 
 /// A model body with the identity of the set it belongs to.
 #[derive(Serialize, Deserialize)]
@@ -245,15 +247,33 @@ impl ModelStore {
         Ok(binfile::write(&self.dir.join(name), kind, schema, &stored)?)
     }
 
-    /// Copies the current files to `previous/`, replacing what was there.
+    /// Copies the current set to `previous/`, replacing what was there.
+    ///
+    /// Only a set that loads completely is copied, so a set left mixed by a
+    /// crash during the last save never replaces a good `previous/`. The copy
+    /// is written to `previous.partial/` and then renamed, so `previous/` is
+    /// either the old complete set or the new one. A crash between removing
+    /// the old `previous/` and the rename leaves no `previous/`, but the
+    /// current set is still complete at that point.
     fn keep_previous(&self) -> Result<(), ModelStoreError> {
+        let complete = match self.read_metadata() {
+            Ok((report, _)) => self.load(report.schema_hash).is_ok(),
+            Err(_) => false,
+        };
+        if !complete {
+            tracing::warn!(dir = %self.dir.display(), "current models are incomplete or damaged, keeping the existing previous/ set");
+            return Ok(());
+        }
+
         let previous = self.dir.join(PREVIOUS);
+        let partial = self.dir.join(PREVIOUS_PARTIAL);
+        remove_dir_if_present(&partial)?;
         for name in [SCALER.0, PRICE.0, GEM.0, AGENT.0, METADATA] {
             let source = self.dir.join(name);
             if !source.exists() {
                 continue;
             }
-            let target = previous.join(name);
+            let target = partial.join(name);
             let bytes = fs::read(&source).map_err(|source_error| ModelStoreError::Write {
                 path: source.clone(),
                 source: source_error,
@@ -263,7 +283,22 @@ impl ModelStore {
                 source,
             })?;
         }
-        Ok(())
+        remove_dir_if_present(&previous)?;
+        fs::rename(&partial, &previous).map_err(|source| ModelStoreError::Write {
+            path: previous,
+            source,
+        })
+    }
+}
+
+fn remove_dir_if_present(path: &Path) -> Result<(), ModelStoreError> {
+    match fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(ModelStoreError::Write {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
