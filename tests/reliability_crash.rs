@@ -12,11 +12,11 @@ use coinlens::features;
 use coinlens::market::{Candle, History};
 use coinlens::ml::{self, ModelSet, ModelStore, TrainSettings};
 use coinlens::store::HistoryStore;
-use rand_core_shim::next_below;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use xorshift::next_below;
 
 const CHILD_ENV: &str = "COINLENS_CRASH_CHILD";
 const DIR_ENV: &str = "COINLENS_CRASH_DIR";
@@ -24,9 +24,8 @@ const SEED_ENV: &str = "COINLENS_CRASH_SEED";
 const FIRST_VERSION_ENV: &str = "COINLENS_CRASH_FIRST_VERSION";
 
 /// A tiny deterministic generator, so kill delays repeat from run to run.
-mod rand_core_shim {
+mod xorshift {
     pub fn next_below(state: &mut u64, bound: u64) -> u64 {
-        // xorshift64*
         *state ^= *state >> 12;
         *state ^= *state << 25;
         *state ^= *state >> 27;
@@ -154,7 +153,7 @@ fn kill_child_after(dir: &Path, what: &str, delay: Duration, first_version: i64)
     child.wait().expect("wait works");
 }
 
-/// The children's stderr, appended to one file in `dir` for failure messages.
+/// Opens `dir/children.log` for appending, so failure messages can show the children's stderr.
 fn child_log(dir: &Path) -> Stdio {
     std::fs::OpenOptions::new()
         .create(true)
@@ -195,7 +194,9 @@ fn model_save_survives_sigkill() {
     let schema = features::schema_hash();
     let mut models = train_small();
     stamp(&mut models, 1);
-    ModelStore::new(dir.path().join("seed")).save(&models).unwrap();
+    ModelStore::new(dir.path().join("seed"))
+        .save(&models)
+        .unwrap();
     store.save(&models).unwrap();
     let mut versions_seen = std::collections::BTreeSet::new();
 
@@ -212,7 +213,7 @@ fn model_save_survives_sigkill() {
         kill_child_after(dir.path(), "models", delay, (kill as i64 + 1) * 1_000_000);
 
         let main = store.load(schema);
-        let prev = previous.load(schema);
+        let previous_set = previous.load(schema);
         if let Ok(set) = &main {
             assert_eq!(
                 set.scaler.medians[0] as i64,
@@ -222,7 +223,7 @@ fn model_save_survives_sigkill() {
             loaded_main += 1;
             versions_seen.insert(version_of(set));
         }
-        if let Ok(set) = &prev {
+        if let Ok(set) = &previous_set {
             assert_eq!(
                 set.scaler.medians[0] as i64,
                 version_of(set),
@@ -234,10 +235,10 @@ fn model_save_survives_sigkill() {
             detected.push(error.to_string());
         }
         assert!(
-            main.is_ok() || prev.is_ok(),
+            main.is_ok() || previous_set.is_ok(),
             "kill {kill}: neither the models nor previous/ load: {:?} / {:?}",
             main.err().map(|e| e.to_string()),
-            prev.err().map(|e| e.to_string())
+            previous_set.err().map(|e| e.to_string())
         );
     }
     eprintln!(

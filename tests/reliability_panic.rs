@@ -18,7 +18,11 @@ fn panic_hook_restores_and_names_log() {
 
     let log_path = "/tmp/coinlens-panic-test/coinlens.log";
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["panic_hook_restores_and_names_log", "--exact", "--nocapture"])
+        .args([
+            "panic_hook_restores_and_names_log",
+            "--exact",
+            "--nocapture",
+        ])
         .env(CHILD_ENV, log_path)
         .output()
         .expect("the test binary starts again");
@@ -34,7 +38,9 @@ fn panic_hook_restores_and_names_log() {
         stderr.contains(&format!("coinlens crashed; the log is at {log_path}")),
         "no log path in the panic output:\n{stderr}"
     );
-    let panic_at = stderr.find("deliberate panic").expect("panic message shown");
+    let panic_at = stderr
+        .find("deliberate panic")
+        .expect("panic message shown");
     let notice_at = stderr.find("coinlens crashed").unwrap_or(0);
     assert!(
         panic_at < notice_at,
