@@ -345,3 +345,102 @@ fn binary_rejects_damaged_explicit_config() {
         }
     }
 }
+
+/// The layout `ModelStore` writes into each model file: set id, metadata
+/// CRC, then the model. Used to write model bodies that pass every header
+/// and checksum test but describe an impossible model.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredPart<T> {
+    set_id: i64,
+    metadata_crc: u32,
+    value: T,
+}
+
+/// The serialized fields of `coinlens::ml::Forest`, in order.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ForestFields {
+    params: ml::ForestParams,
+    n_features: usize,
+    trees: Vec<ml::forest::Tree>,
+}
+
+fn rewrite_part<T, F>(path: &Path, tag: &[u8; 4], edit: F)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+    F: FnOnce(&mut T),
+{
+    let kind = coinlens::binfile::FileKind {
+        tag: *tag,
+        version: 1,
+    };
+    let schema = features::schema_hash();
+    let mut part: StoredPart<T> = coinlens::binfile::read(path, kind, schema).unwrap();
+    edit(&mut part.value);
+    coinlens::binfile::write(path, kind, schema, &part).unwrap();
+}
+
+#[test]
+fn impossible_model_bodies_are_rejected() {
+    type Edit = fn(&Path);
+    let cases: [(&str, Edit); 5] = [
+        ("scaler with 3 columns", |dir| {
+            rewrite_part(&dir.join("scaler.bin"), b"SCAL", |s: &mut ml::Scaler| {
+                s.medians.truncate(3);
+                s.means.truncate(3);
+            })
+        }),
+        ("tree node pointing back to the root", |dir| {
+            rewrite_part(
+                &dir.join("price_model.bin"),
+                b"PRCE",
+                |f: &mut ForestFields| {
+                    // Node 1 sends every row to itself or to the root: a cycle.
+                    f.trees[0].nodes[0].left = 1;
+                    f.trees[0].nodes[1].left = 1;
+                    f.trees[0].nodes[1].right = 0;
+                },
+            )
+        }),
+        ("tree child past the node array", |dir| {
+            rewrite_part(
+                &dir.join("price_model.bin"),
+                b"PRCE",
+                |f: &mut ForestFields| {
+                    f.trees[0].nodes[0].right = 1_000_000;
+                },
+            )
+        }),
+        ("split on a feature past the row", |dir| {
+            rewrite_part(
+                &dir.join("gem_detector.bin"),
+                b"GEMD",
+                |f: &mut ForestFields| {
+                    f.trees[0].nodes[0].feature = 10_000;
+                },
+            )
+        }),
+        ("forest without trees", |dir| {
+            rewrite_part(
+                &dir.join("price_model.bin"),
+                b"PRCE",
+                |f: &mut ForestFields| {
+                    f.trees.clear();
+                },
+            )
+        }),
+    ];
+    let root = tempfile::tempdir().unwrap();
+    let clean = saved_store(&root.path().join("clean"));
+    for (index, (name, edit)) in cases.iter().enumerate() {
+        let dir = root.path().join(format!("case-{index}"));
+        copy_dir(clean.dir(), &dir);
+        edit(&dir);
+
+        let result = ModelStore::new(&dir).load(features::schema_hash());
+        let error = match result {
+            Ok(_) => panic!("{name}: an impossible model loaded"),
+            Err(error) => error.to_string(),
+        };
+        assert!(error.contains("unusable model"), "{name}: {error}");
+    }
+}

@@ -152,9 +152,14 @@ impl ModelStore {
         };
 
         let scaler: Scaler = self.read_part(SCALER, expected_schema, identity)?;
+        let columns = report.feature_names.len();
+        self.check_scaler(&scaler, columns)?;
         let price: Forest = self.read_part(PRICE, expected_schema, identity)?;
+        self.check_forest(PRICE.0, &price, columns)?;
         let gem: Option<Forest> = if report.has_gem_model() {
-            Some(self.read_part(GEM, expected_schema, identity)?)
+            let gem = self.read_part(GEM, expected_schema, identity)?;
+            self.check_forest(GEM.0, &gem, columns)?;
+            Some(gem)
         } else {
             None
         };
@@ -177,6 +182,50 @@ impl ModelStore {
             agent,
             report,
         })
+    }
+
+    /// Rejects a scaler whose vectors do not all have one entry per feature,
+    /// because scaling indexes them by feature.
+    fn check_scaler(&self, scaler: &Scaler, columns: usize) -> Result<(), ModelStoreError> {
+        let lengths = [
+            scaler.medians.len(),
+            scaler.means.len(),
+            scaler.std_devs.len(),
+            scaler.min.len(),
+            scaler.max.len(),
+        ];
+        if lengths.iter().all(|len| *len == columns) {
+            return Ok(());
+        }
+        Err(ModelStoreError::BadModel {
+            path: self.dir.join(SCALER.0),
+            message: format!(
+                "scaler vectors have lengths {lengths:?}, metadata.json lists {columns} features"
+            ),
+        })
+    }
+
+    /// Rejects a forest that does not fit the feature count or whose trees
+    /// could index past their nodes or loop.
+    fn check_forest(
+        &self,
+        name: &str,
+        forest: &Forest,
+        columns: usize,
+    ) -> Result<(), ModelStoreError> {
+        let bad_model = |message: String| ModelStoreError::BadModel {
+            path: self.dir.join(name),
+            message,
+        };
+        if forest.n_features() != columns {
+            return Err(bad_model(format!(
+                "the forest takes {} features, metadata.json lists {columns}",
+                forest.n_features()
+            )));
+        }
+        forest
+            .validate()
+            .map_err(|error| bad_model(error.to_string()))
     }
 
     fn read_part<T: serde::de::DeserializeOwned>(
