@@ -393,3 +393,56 @@ fn debug_output_hides_every_key() {
     assert!(settings.coingecko_key.is_some());
     assert!(settings.cryptocompare_key.is_some());
 }
+
+#[test]
+fn config_parse_errors_hide_keys() {
+    let cases = [
+        // Unquoted key: TOML rejects the line and its error quotes it.
+        format!("[api]\ncoingecko_demo_key = {DEMO_KEY}\n"),
+        // Key of the wrong type, next to a valid one.
+        format!(
+            "[api]\ncryptocompare_key = \"{COMPARE_KEY}\"\ncoingecko_pro_key = [\"{PRO_KEY}\"]\n"
+        ),
+        // Unknown field in the section that holds a key.
+        format!("[api]\ncoingecko_demo_key = \"{DEMO_KEY}\"\ncoingecko_key = \"{PRO_KEY}\"\n"),
+    ];
+    for text in &cases {
+        let dirs = tempfile::tempdir().unwrap();
+        let default_config = dirs.path().join("xdg/coinlens/config.toml");
+        std::fs::create_dir_all(default_config.parent().unwrap()).unwrap();
+        std::fs::write(&default_config, text).unwrap();
+        let explicit = write_config(dirs.path(), text, 0o600);
+
+        let error = config::load(Some(&explicit), &default_config)
+            .expect_err("the explicit file is invalid")
+            .to_string();
+        assert!(
+            !error.contains(CANARY),
+            "explicit file error shows a key: {error}"
+        );
+
+        let loaded = config::load(None, &default_config).unwrap();
+        for warning in &loaded.warnings {
+            assert!(
+                !warning.contains(CANARY),
+                "default file warning shows a key: {warning}"
+            );
+        }
+        assert!(!loaded.warnings.is_empty(), "no warning for {text}");
+
+        // The binary writes default-file warnings to the log.
+        let output = Command::new(env!("CARGO_BIN_EXE_coinlens"))
+            .arg("models")
+            .env_clear()
+            .env("HOME", dirs.path())
+            .env("XDG_CONFIG_HOME", dirs.path().join("xdg"))
+            .env("COINLENS_DATA_DIR", dirs.path().join("data"))
+            .output()
+            .expect("the coinlens binary runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains(CANARY), "key in stderr:\n{stderr}");
+        let log = std::fs::read_to_string(dirs.path().join("data/coinlens.log")).unwrap();
+        assert!(log.contains("config"), "the warning was not logged:\n{log}");
+        assert!(!log.contains(CANARY), "key in the log:\n{log}");
+    }
+}
