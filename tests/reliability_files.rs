@@ -4,6 +4,8 @@
 //! give a message naming the file and recover (retrain, refetch, empty
 //! favourites) or, for an explicit config, exit non-zero. Never a panic.
 
+mod market_support;
+
 use chrono::{Duration as TimeDelta, NaiveDate, TimeZone, Utc};
 use coinlens::engine::pipeline::{load_models, LoadOutcome};
 use coinlens::features;
@@ -443,4 +445,94 @@ fn impossible_model_bodies_are_rejected() {
         };
         assert!(error.contains("unusable model"), "{name}: {error}");
     }
+}
+
+/// Serves the first coins of the cmc snapshot on a loopback mock.
+async fn serve_cmc(server: &wiremock::MockServer) {
+    use market_support::{json_response, read_shared, MarketsPages, CMC};
+    use wiremock::matchers::path;
+    use wiremock::Mock;
+
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&read_shared(&format!("{CMC}/coins_markets.json"))).unwrap();
+    for row in rows.iter().take(4) {
+        let id = row["id"].as_str().unwrap();
+        Mock::given(path(format!("/coins/{id}/market_chart")))
+            .respond_with(json_response(read_shared(&format!(
+                "{CMC}/market_chart/{id}.json"
+            ))))
+            .mount(server)
+            .await;
+    }
+    Mock::given(path("/coins/markets"))
+        .respond_with(MarketsPages { rows })
+        .mount(server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_refetches_damaged_cache() {
+    let server = wiremock::MockServer::start().await;
+    serve_cmc(&server).await;
+    let root = tempfile::tempdir().unwrap();
+    let config = root.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "coin_count = 4\n[training]\ntrees = 4\nmax_depth = 4\n",
+    )
+    .unwrap();
+    let data = root.path().join("data");
+    let run = {
+        let (uri, home, config, data) = (
+            server.uri(),
+            root.path().to_path_buf(),
+            config,
+            data.clone(),
+        );
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_coinlens"))
+                .args(["scan", "--format", "csv", "--config"])
+                .arg(&config)
+                .env_clear()
+                .env("HOME", &home)
+                .env("COINLENS_DATA_DIR", &data)
+                .env("COINLENS_COINGECKO_URL", &uri)
+                .output()
+                .expect("the coinlens binary runs")
+        }
+    };
+    let run = std::sync::Arc::new(run);
+    let run_in_background = || {
+        let run = std::sync::Arc::clone(&run);
+        tokio::task::spawn_blocking(move || run())
+    };
+
+    let first = run_in_background().await.unwrap();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let store = HistoryStore::new(&data);
+    let days = store
+        .load("bitcoin")
+        .unwrap()
+        .expect("bitcoin cached")
+        .len();
+
+    for kind in DAMAGES {
+        damage(&store.path_of("bitcoin").unwrap(), kind);
+        let output = run_in_background().await.unwrap();
+        let stderr = text(&output.stderr);
+        assert!(output.status.success(), "{kind:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{kind:?}: {stderr}");
+        let reloaded = store.load("bitcoin").unwrap();
+        assert_eq!(
+            reloaded.map(|h| h.len()),
+            Some(days),
+            "{kind:?}: the damaged entry was not fetched and saved again"
+        );
+    }
+    let log = std::fs::read_to_string(data.join("coinlens.log")).unwrap();
+    assert_eq!(
+        log.matches("ignoring damaged history cache file").count(),
+        DAMAGES.len(),
+        "each damaged entry is logged once:\n{log}"
+    );
 }
