@@ -1,6 +1,5 @@
 //! API keys never leave the request headers: the real binary runs `scan`
-//! with canary keys against a loopback mock that answers with data, with
-//! errors, and with error bodies that echo the key back, and the canary must
+//! with canary keys against a loopback mock that returns data, errors, and with error bodies that echo the key back, and the canary must
 //! not appear in stdout, stderr, the log, the recorded snapshot, the history
 //! cache or the model files.
 
@@ -24,10 +23,10 @@ const CANARY: &str = "CANARY-7f3a9c";
 /// Small training so a successful scan takes seconds.
 const CONFIG: &str = "coin_count = 4\n\n[training]\ntrees = 4\nmax_depth = 4\n";
 
-/// How the mock answers `/coins/markets` and the charts.
+/// Responses the mock sends for `/coins/markets` and the charts.
 #[derive(Clone, Copy, Debug)]
 enum Scenario {
-    /// Everything answers 200 with the cmc snapshot's bodies.
+    /// Every request gets 200 with the cmc snapshot's bodies.
     Good,
     /// 401 JSON whose message repeats the key that was sent.
     Unauthorized,
@@ -37,7 +36,7 @@ enum Scenario {
     RateLimited,
     /// 500 on the markets listing (retried, then given up).
     ServerError,
-    /// Markets answer 200, every chart answers cut-off JSON that repeats the key.
+    /// Markets return 200, and every chart returns cut-off JSON that repeats the key.
     TruncatedCharts,
 }
 
@@ -403,7 +402,7 @@ fn config_parse_errors_hide_keys() {
         format!(
             "[api]\ncryptocompare_key = \"{COMPARE_KEY}\"\ncoingecko_pro_key = [\"{PRO_KEY}\"]\n"
         ),
-        // Unknown field in the section that holds a key.
+        // Unknown field in the section that contains the keys.
         format!("[api]\ncoingecko_demo_key = \"{DEMO_KEY}\"\ncoingecko_key = \"{PRO_KEY}\"\n"),
     ];
     for text in &cases {

@@ -1,5 +1,5 @@
-//! Network faults over time: a loopback HTTP server answers at random (from a
-//! fixed seed) with data, slow answers past the client timeout, dropped
+//! Network faults over time: a loopback HTTP server responds at random (from a
+//! fixed seed) with data, slow responses past the client timeout, dropped
 //! connections, 429, 5xx, HTML and cut-off JSON, while the test runs a few
 //! hundred history refreshes. Checks: no panic, a coin's history is never
 //! shortened or emptied by a failed refresh, the request rate seen by the
@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const COINS: [&str; 2] = ["alpha-coin", "beta-coin"];
-/// Days each good chart answer contains.
+/// Days in each good chart response.
 const CHART_DAYS: i64 = 60;
 /// Limiter under test: 3600 requests per minute (60 per second), burst 4.
 const RATE_PER_MINUTE: u32 = 3600;

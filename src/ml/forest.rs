@@ -209,10 +209,10 @@ impl Forest {
         &self.trees
     }
 
-    /// Checks what prediction relies on, for a forest read from disk: at
-    /// least one tree, no empty tree, every child index after its parent and
-    /// inside the node array (so a walk always ends at a leaf), and every
-    /// split feature inside a row of `n_features` values.
+    /// Checks the structure prediction relies on, for a forest read from disk.
+    /// The forest needs at least one tree and no tree may be empty. Every
+    /// child index must lie after its parent and inside the node array, so a
+    /// walk always ends at a leaf. Every split feature must be below `n_features`.
     pub fn validate(&self) -> Result<(), ForestError> {
         let malformed = |tree: usize, message: String| ForestError::MalformedTree { tree, message };
         if self.trees.is_empty() {

@@ -48,7 +48,7 @@ const AGENT: (&str, FileKind) = (
 );
 const METADATA: &str = "metadata.json";
 const PREVIOUS: &str = "previous";
-/// Where the copy for `previous/` is assembled before it is renamed into place.
+/// Staging folder for the copy that is renamed to `previous/`.
 const PREVIOUS_PARTIAL: &str = "previous.partial";
 
 /// A model body with the identity of the set it belongs to.
