@@ -21,6 +21,8 @@ use xorshift::next_below;
 const CHILD_ENV: &str = "COINLENS_CRASH_CHILD";
 const DIR_ENV: &str = "COINLENS_CRASH_DIR";
 const SEED_ENV: &str = "COINLENS_CRASH_SEED";
+/// Marker file a child creates when its save loop starts.
+const READY_FILE: &str = "child-ready";
 const FIRST_VERSION_ENV: &str = "COINLENS_CRASH_FIRST_VERSION";
 
 /// A tiny deterministic generator, so kill delays repeat from run to run.
@@ -112,6 +114,7 @@ fn child_main(dir: &Path, what: &str) {
                 .and_then(|value| value.parse().ok())
                 .unwrap_or(2);
             let mut n = first;
+            signal_ready(dir);
             loop {
                 n += 1;
                 stamp(&mut models, n);
@@ -121,6 +124,7 @@ fn child_main(dir: &Path, what: &str) {
         _ => {
             let store = HistoryStore::new(dir);
             let mut n = 1;
+            signal_ready(dir);
             loop {
                 n += 1;
                 store
@@ -131,7 +135,13 @@ fn child_main(dir: &Path, what: &str) {
     }
 }
 
-/// Starts the child, waits a random delay, kills it with SIGKILL.
+/// Creates the marker file that tells the parent the save loop starts now.
+fn signal_ready(dir: &Path) {
+    std::fs::write(dir.join(READY_FILE), b"").expect("the marker file is writable");
+}
+
+/// Starts the child, waits until it reaches its save loop, then waits
+/// `delay` more and kills it with SIGKILL.
 fn kill_child_after(dir: &Path, what: &str, delay: Duration, first_version: i64) {
     let exe = std::env::current_exe().unwrap();
     let test_name = match what {
@@ -147,10 +157,16 @@ fn kill_child_after(dir: &Path, what: &str, delay: Duration, first_version: i64)
         .stderr(child_log(dir))
         .spawn()
         .expect("the test binary starts again");
+    let marker = dir.join(READY_FILE);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !marker.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     std::thread::sleep(delay);
     // Child::kill sends SIGKILL on Unix.
     child.kill().expect("kill works");
     child.wait().expect("wait works");
+    let _ = std::fs::remove_file(&marker);
 }
 
 /// Opens `dir/children.log` for appending, so failure messages can show the children's stderr.
@@ -207,9 +223,9 @@ fn model_save_survives_sigkill() {
     let mut detected = Vec::new();
     let total = kills();
     for kill in 0..total {
-        // Process start takes a few ms, so delays start above that to land
-        // inside the save loop; the random part spreads the kill point.
-        let delay = Duration::from_millis(15 + next_below(&mut state, 150));
+        // One save takes a few ms, so a random delay of up to 60 ms spreads
+        // the kill over several saves and every point inside one.
+        let delay = Duration::from_millis(next_below(&mut state, 60));
         kill_child_after(dir.path(), "models", delay, (kill as i64 + 1) * 1_000_000);
 
         let main = store.load(schema);
@@ -274,7 +290,7 @@ fn cache_write_survives_sigkill() {
     let mut state = seed() ^ 0xcace;
     let total = kills();
     for kill in 0..total {
-        let delay = Duration::from_millis(10 + next_below(&mut state, 40));
+        let delay = Duration::from_millis(next_below(&mut state, 20));
         kill_child_after(dir.path(), "cache", delay, 0);
 
         let history = store
