@@ -97,7 +97,8 @@ pub async fn run_tui<M: MarketData>(
 
 /// Restores the terminal before the default panic output, then says where
 /// the log is. ratatui's own hook is installed by `ratatui::init` on top.
-fn install_panic_hook(log_path: String) {
+/// Public so a test can install it in a child process and panic there.
+pub fn install_panic_hook(log_path: String) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = crate::tui::terminal::disable_mouse_capture();

@@ -213,6 +213,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".to_string());
+    // NOTE: a process killed between create and rename leaves this temp file
+    // behind. Nothing reads it, but nothing removes it either.
     let temp_path = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
 
     let result = (|| {

@@ -288,8 +288,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         path: path.to_path_buf(),
         message: message.trim_end().to_string(),
     };
-    let config: Config =
-        toml::from_str(text).map_err(|error| parse_error(describe_toml_error(&error, text)))?;
+    // The description quotes the offending line, which may be an API key line.
+    let config: Config = toml::from_str(text).map_err(|error| {
+        parse_error(redact_key_values(&describe_toml_error(&error, text), text))
+    })?;
     config.validate()?;
     config
         .key_bindings()
@@ -312,6 +314,29 @@ fn describe_toml_error(error: &toml::de::Error, text: &str) -> String {
         }
         None => message,
     }
+}
+
+/// Replaces in `message` every value assigned to a `*_key` setting in `text`,
+/// quoted or not, with `***`.
+fn redact_key_values(message: &str, text: &str) -> String {
+    let mut redacted = message.to_string();
+    for line in text.lines() {
+        let Some((name, value)) = line.split_once('=') else {
+            continue;
+        };
+        if name.trim_start().starts_with('#') || !name.contains("_key") {
+            continue;
+        }
+        let raw = value.trim();
+        let inner =
+            raw.trim_matches(|c: char| matches!(c, '"' | '\'' | '[' | ']') || c.is_whitespace());
+        for secret in [raw, inner] {
+            if secret.len() >= 4 {
+                redacted = redacted.replace(secret, "***");
+            }
+        }
+    }
+    redacted
 }
 
 /// Loads the config. `explicit` is a path the user named; without one the
@@ -463,6 +488,15 @@ mod tests {
         let mut config = Config::default();
         config.api.coingecko_pro_key = Some("CANARY-KEY-123".to_string());
         assert!(!format!("{config:?}").contains("CANARY-KEY-123"));
+    }
+
+    #[test]
+    fn parse_error_hides_key_value() {
+        let text = "[api]\ncoingecko_demo_key = CG-unquoted-secret\n";
+        let message = parse(text, Path::new("c.toml")).unwrap_err().to_string();
+        assert!(!message.contains("CG-unquoted-secret"), "{message}");
+        assert!(message.contains("coingecko_demo_key = ***"), "{message}");
+        assert!(message.contains("line 2"), "{message}");
     }
 
     #[test]

@@ -209,6 +209,45 @@ impl Forest {
         &self.trees
     }
 
+    /// Checks the structure prediction relies on, for a forest read from disk.
+    /// The forest needs at least one tree and no tree may be empty. Every
+    /// child index must lie after its parent and inside the node array, so a
+    /// walk always ends at a leaf. Every split feature must be below `n_features`.
+    pub fn validate(&self) -> Result<(), ForestError> {
+        let malformed = |tree: usize, message: String| ForestError::MalformedTree { tree, message };
+        if self.trees.is_empty() {
+            return Err(malformed(0, "the forest has no trees".to_string()));
+        }
+        for (tree_index, tree) in self.trees.iter().enumerate() {
+            let count = tree.nodes.len();
+            if count == 0 {
+                return Err(malformed(tree_index, "no nodes".to_string()));
+            }
+            for (index, node) in tree.nodes.iter().enumerate() {
+                if node.left == 0 {
+                    continue;
+                }
+                let (left, right) = (node.left as usize, node.right as usize);
+                if left <= index || right <= index || left >= count || right >= count {
+                    return Err(malformed(
+                        tree_index,
+                        format!("node {index} has children {left} and {right} of {count} nodes"),
+                    ));
+                }
+                if node.feature as usize >= self.n_features {
+                    return Err(malformed(
+                        tree_index,
+                        format!(
+                            "node {index} splits on feature {} of {}",
+                            node.feature, self.n_features
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Predicts every row of row-major `x`, returning the mean and spread per row.
     pub fn predict(&self, x: &[f64]) -> Result<Vec<TreePrediction>, ForestError> {
         let columns = self.n_features;

@@ -5,8 +5,8 @@
 //! file stores the set id (the training time in milliseconds) and the CRC-32
 //! of the metadata bytes, so a set mixed from two training runs, as a crash
 //! between two writes could leave, and a damaged `metadata.json` are both
-//! detected. Before a new set is written the current one is copied to
-//! `previous/`.
+//! detected. Before a new set is written the current one, when complete, is
+//! copied to `previous/`.
 
 use super::agent::QAgent;
 use super::forest::Forest;
@@ -48,6 +48,8 @@ const AGENT: (&str, FileKind) = (
 );
 const METADATA: &str = "metadata.json";
 const PREVIOUS: &str = "previous";
+/// Staging folder for the copy that is renamed to `previous/`.
+const PREVIOUS_PARTIAL: &str = "previous.partial";
 
 /// A model body with the identity of the set it belongs to.
 #[derive(Serialize, Deserialize)]
@@ -150,9 +152,14 @@ impl ModelStore {
         };
 
         let scaler: Scaler = self.read_part(SCALER, expected_schema, identity)?;
+        let columns = report.feature_names.len();
+        self.check_scaler(&scaler, columns)?;
         let price: Forest = self.read_part(PRICE, expected_schema, identity)?;
+        self.check_forest(PRICE.0, &price, columns)?;
         let gem: Option<Forest> = if report.has_gem_model() {
-            Some(self.read_part(GEM, expected_schema, identity)?)
+            let gem = self.read_part(GEM, expected_schema, identity)?;
+            self.check_forest(GEM.0, &gem, columns)?;
+            Some(gem)
         } else {
             None
         };
@@ -175,6 +182,50 @@ impl ModelStore {
             agent,
             report,
         })
+    }
+
+    /// Rejects a scaler whose vectors do not all have one entry per feature,
+    /// because scaling indexes them by feature.
+    fn check_scaler(&self, scaler: &Scaler, columns: usize) -> Result<(), ModelStoreError> {
+        let lengths = [
+            scaler.medians.len(),
+            scaler.means.len(),
+            scaler.std_devs.len(),
+            scaler.min.len(),
+            scaler.max.len(),
+        ];
+        if lengths.iter().all(|len| *len == columns) {
+            return Ok(());
+        }
+        Err(ModelStoreError::BadModel {
+            path: self.dir.join(SCALER.0),
+            message: format!(
+                "scaler vectors have lengths {lengths:?}, metadata.json lists {columns} features"
+            ),
+        })
+    }
+
+    /// Rejects a forest that does not fit the feature count or whose trees
+    /// could index past their nodes or loop.
+    fn check_forest(
+        &self,
+        name: &str,
+        forest: &Forest,
+        columns: usize,
+    ) -> Result<(), ModelStoreError> {
+        let bad_model = |message: String| ModelStoreError::BadModel {
+            path: self.dir.join(name),
+            message,
+        };
+        if forest.n_features() != columns {
+            return Err(bad_model(format!(
+                "the forest takes {} features, metadata.json lists {columns}",
+                forest.n_features()
+            )));
+        }
+        forest
+            .validate()
+            .map_err(|error| bad_model(error.to_string()))
     }
 
     fn read_part<T: serde::de::DeserializeOwned>(
@@ -245,15 +296,33 @@ impl ModelStore {
         Ok(binfile::write(&self.dir.join(name), kind, schema, &stored)?)
     }
 
-    /// Copies the current files to `previous/`, replacing what was there.
+    /// Copies the current set to `previous/`, replacing what was there.
+    ///
+    /// Only a set that loads completely is copied, so a set left mixed by a
+    /// crash during the last save never replaces a good `previous/`. The copy
+    /// is written to `previous.partial/` and then renamed, so `previous/` is
+    /// either the old complete set or the new one. A crash between removing
+    /// the old `previous/` and the rename leaves no `previous/`, but the
+    /// current set is still complete at that point.
     fn keep_previous(&self) -> Result<(), ModelStoreError> {
+        let complete = match self.read_metadata() {
+            Ok((report, _)) => self.load(report.schema_hash).is_ok(),
+            Err(_) => false,
+        };
+        if !complete {
+            tracing::warn!(dir = %self.dir.display(), "current models are incomplete or damaged, keeping the existing previous/ set");
+            return Ok(());
+        }
+
         let previous = self.dir.join(PREVIOUS);
+        let partial = self.dir.join(PREVIOUS_PARTIAL);
+        remove_dir_if_present(&partial)?;
         for name in [SCALER.0, PRICE.0, GEM.0, AGENT.0, METADATA] {
             let source = self.dir.join(name);
             if !source.exists() {
                 continue;
             }
-            let target = previous.join(name);
+            let target = partial.join(name);
             let bytes = fs::read(&source).map_err(|source_error| ModelStoreError::Write {
                 path: source.clone(),
                 source: source_error,
@@ -263,7 +332,22 @@ impl ModelStore {
                 source,
             })?;
         }
-        Ok(())
+        remove_dir_if_present(&previous)?;
+        fs::rename(&partial, &previous).map_err(|source| ModelStoreError::Write {
+            path: previous,
+            source,
+        })
+    }
+}
+
+fn remove_dir_if_present(path: &Path) -> Result<(), ModelStoreError> {
+    match fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(ModelStoreError::Write {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
