@@ -17,6 +17,8 @@ pub struct MarketFeed {
     source: MarketSource,
     store: HistoryStore,
     record_dir: Option<PathBuf>,
+    /// Where the last live coin list is kept for the next start.
+    coin_list_path: PathBuf,
 }
 
 impl MarketFeed {
@@ -26,6 +28,7 @@ impl MarketFeed {
             source: MarketSource::Snapshot(SnapshotSource::new(dir)),
             store: HistoryStore::new(&paths.data_dir),
             record_dir: None,
+            coin_list_path: paths.data_dir.join("coins.json"),
         }
     }
 
@@ -40,6 +43,7 @@ impl MarketFeed {
             source: MarketSource::Live(clients),
             store: HistoryStore::new(&paths.data_dir),
             record_dir,
+            coin_list_path: paths.data_dir.join("coins.json"),
         })
     }
 
@@ -49,6 +53,30 @@ impl MarketFeed {
             MarketSource::Snapshot(snapshot) => {
                 DataOrigin::Snapshot(snapshot.dir().display().to_string())
             }
+        }
+    }
+}
+
+/// The coin list of the last successful live refresh, in `coins.json`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedCoinList {
+    as_of: chrono::DateTime<chrono::Utc>,
+    coins: Vec<Coin>,
+}
+
+impl MarketFeed {
+    /// Saves the coin list for the next start; a failure is logged, not fatal.
+    fn save_coin_list(&self, coins: &[Coin], as_of: chrono::DateTime<chrono::Utc>) {
+        let path = &self.coin_list_path;
+        let saved = SavedCoinList {
+            as_of,
+            coins: coins.to_vec(),
+        };
+        let result = serde_json::to_vec(&saved)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| crate::binfile::write_atomic(path, &bytes));
+        if let Err(error) = result {
+            tracing::warn!(path = %path.display(), %error, "could not save the coin list");
         }
     }
 }
@@ -93,11 +121,50 @@ impl MarketData for MarketFeed {
             .load_coins()
             .await
             .map_err(|error| describe(&error))?;
+        if matches!(self.source, MarketSource::Live(_)) {
+            self.save_coin_list(&coins, as_of);
+        }
         Ok(LoadedMarket {
             coins,
             as_of,
             origin: self.origin(),
         })
+    }
+
+    async fn load_cached(&self) -> Option<(LoadedMarket, BTreeMap<String, History>)> {
+        if !matches!(self.source, MarketSource::Live(_)) {
+            return None;
+        }
+        let path = &self.coin_list_path;
+        let bytes = std::fs::read(path).ok()?;
+        let saved: SavedCoinList = match serde_json::from_slice(&bytes) {
+            Ok(saved) => saved,
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "cached coin list unreadable, ignoring it");
+                return None;
+            }
+        };
+        let mut histories = BTreeMap::new();
+        for coin in &saved.coins {
+            match self.store.load(&coin.id) {
+                Ok(Some(history)) => {
+                    histories.insert(coin.id.clone(), history);
+                }
+                Ok(None) => {}
+                Err(error) => tracing::warn!(coin = %coin.id, %error, "cached history unreadable"),
+            }
+        }
+        tracing::info!(
+            coins = saved.coins.len(),
+            histories = histories.len(),
+            "showing cached market data"
+        );
+        let market = LoadedMarket {
+            coins: saved.coins,
+            as_of: saved.as_of,
+            origin: DataOrigin::Cache,
+        };
+        Some((market, histories))
     }
 
     async fn load_histories(

@@ -15,6 +15,8 @@ use tokio::sync::mpsc;
 struct FakeMarket {
     histories: BTreeMap<String, History>,
     fail_coins: bool,
+    /// Serve the histories as a cache from the last session.
+    cached: bool,
 }
 
 impl FakeMarket {
@@ -42,11 +44,38 @@ impl FakeMarket {
         Self {
             histories,
             fail_coins: false,
+            cached: false,
         }
     }
 }
 
+impl FakeMarket {
+    fn coins(&self) -> Vec<Coin> {
+        self.histories
+            .keys()
+            .map(|id| Coin {
+                id: id.clone(),
+                symbol: id[..3].to_string(),
+                name: id.clone(),
+                current_price: Some(1.0),
+                ..Coin::default()
+            })
+            .collect()
+    }
+}
+
 impl MarketData for FakeMarket {
+    async fn load_cached(&self) -> Option<(LoadedMarket, BTreeMap<String, History>)> {
+        self.cached.then(|| {
+            let market = LoadedMarket {
+                coins: self.coins(),
+                as_of: Utc.with_ymd_and_hms(2020, 10, 20, 12, 0, 0).unwrap(),
+                origin: DataOrigin::Cache,
+            };
+            (market, self.histories.clone())
+        })
+    }
+
     async fn load_coins(&self) -> Result<LoadedMarket, String> {
         if self.fail_coins {
             return Err("coingecko: rate limited, retry after 30 s".to_string());
@@ -299,4 +328,26 @@ async fn damaged_model_files_lead_to_a_notice_and_retrain() {
             handle.task.await.unwrap();
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_start_shows_cached_data_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ModelStore::new(dir.path().join("models"));
+    let mut market = FakeMarket::new();
+    market.fail_coins = true;
+    market.cached = true;
+    let mut handle = engine::spawn(market, settings(&store));
+
+    let events = collect_until(&mut handle.events, is_scored_with_predictions).await;
+    let cached_first = events.iter().find_map(|event| match event {
+        EngineEvent::MarketLoaded { origin, coins, .. } => Some((origin.clone(), coins.len())),
+        _ => None,
+    });
+    assert_eq!(cached_first, Some((DataOrigin::Cache, 3)));
+    assert!(
+        events.iter().any(|e| matches!(e, EngineEvent::Failed { job: Job::Fetch, message } if message.contains("rate limited"))),
+        "the failed refresh must be reported: {events:?}"
+    );
+    handle.commands.send(Command::Quit).await.unwrap();
 }

@@ -88,6 +88,7 @@ impl<M: MarketData> Engine<M> {
         let mut training: Option<JoinHandle<TrainResult>> = None;
         let mut refresh_queued = false;
         let mut train_queued = self.load_saved_models().await;
+        self.show_cached_market().await;
         let mut refresh = Some(self.start_refresh());
 
         let mut auto_refresh = self.settings.refresh_interval.map(|period| {
@@ -212,6 +213,36 @@ impl<M: MarketData> Engine<M> {
                 true
             }
         }
+    }
+
+    /// Shows the market data of the last refresh, with its scores, before
+    /// the new refresh starts; with no network it is all there is.
+    async fn show_cached_market(&mut self) {
+        let Some((market, histories)) = self.market.load_cached().await else {
+            return;
+        };
+        self.send(EngineEvent::MarketLoaded {
+            coins: market.coins.clone(),
+            as_of: market.as_of,
+            origin: market.origin.clone(),
+        })
+        .await;
+        let histories = Arc::new(histories);
+        self.send(EngineEvent::HistoriesLoaded(Arc::clone(&histories)))
+            .await;
+        let for_features = Arc::clone(&histories);
+        let Ok(tables) =
+            tokio::task::spawn_blocking(move || features::build_tables(&for_features)).await
+        else {
+            return;
+        };
+        self.data = Some(Data {
+            coins: market.coins,
+            as_of: market.as_of,
+            histories,
+            tables: Arc::new(tables),
+        });
+        self.rescore().await;
     }
 
     async fn install_models(&mut self, models: ModelSet, loaded_from_disk: bool) {

@@ -29,6 +29,15 @@ pub trait MarketData: Send + Sync + 'static {
     /// Loads the coin list, largest market cap first.
     fn load_coins(&self) -> impl Future<Output = Result<LoadedMarket, String>> + Send;
 
+    /// Returns the coin list and histories saved by the last successful
+    /// refresh, so the app can show them at once, and offline. Sources
+    /// without a cache return `None`.
+    fn load_cached(
+        &self,
+    ) -> impl Future<Output = Option<(LoadedMarket, BTreeMap<String, History>)>> + Send {
+        async { None }
+    }
+
     /// Loads the daily history of each coin, from the cache where it is up to
     /// date; a coin that fails keeps its cached history.
     fn load_histories(
