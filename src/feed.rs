@@ -17,12 +17,12 @@ pub struct MarketFeed {
     source: MarketSource,
     store: HistoryStore,
     record_dir: Option<PathBuf>,
-    /// Where the last live coin list is kept for the next start.
+    /// Path of the last live coin list, read on the next start.
     coin_list_path: PathBuf,
 }
 
 impl MarketFeed {
-    /// A feed on a snapshot folder; nothing is cached or recorded.
+    /// Creates a feed on a snapshot folder; nothing is cached or recorded.
     pub fn snapshot(dir: PathBuf, paths: &Paths) -> Self {
         Self {
             source: MarketSource::Snapshot(SnapshotSource::new(dir)),
@@ -32,7 +32,7 @@ impl MarketFeed {
         }
     }
 
-    /// A feed on the live APIs with the settings and keys from `config`.
+    /// Creates a feed on the live APIs with the settings and keys from `config`.
     pub fn live(
         config: &Config,
         paths: &Paths,
@@ -102,8 +102,8 @@ pub fn market_settings(config: &Config) -> MarketSettings {
     }
 }
 
-/// The error and what to do about it, without repeating a hint that the
-/// message already contains.
+/// Formats the error and what to do about it, without repeating a hint
+/// that the message already contains.
 fn describe(error: &MarketError) -> String {
     let message = error.to_string();
     let hint = error.hint();
@@ -178,7 +178,7 @@ impl MarketData for MarketFeed {
                 (false, 0) => p.coin_id.clone(),
                 (false, waiting) => format!("{} ({waiting} waiting on the rate limit)", p.coin_id),
             };
-            // A failed coin keeps its cached history; say so while the rest load.
+            // A failed coin keeps its cached history; report it while the rest load.
             let detail = match &p.last_failure {
                 Some(failure) => format!("{detail} · last failure {failure}"),
                 None => detail,

@@ -24,7 +24,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::{JoinError, JoinHandle};
 
-/// How the engine runs.
+/// Settings of the engine.
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
     pub train: TrainSettings,
