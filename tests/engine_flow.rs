@@ -80,17 +80,7 @@ impl MarketData for FakeMarket {
         if self.fail_coins {
             return Err("coingecko: rate limited, retry after 30 s".to_string());
         }
-        let coins = self
-            .histories
-            .keys()
-            .map(|id| Coin {
-                id: id.clone(),
-                symbol: id[..3].to_string(),
-                name: id.clone(),
-                current_price: Some(1.0),
-                ..Coin::default()
-            })
-            .collect();
+        let coins = self.coins();
         Ok(LoadedMarket {
             coins,
             as_of: Utc.with_ymd_and_hms(2020, 10, 26, 23, 59, 59).unwrap(),

@@ -63,16 +63,30 @@ pub fn direction_hit_rate(predicted: &[f64], actual: &[f64]) -> f64 {
 /// actual values across coins (the daily rank information coefficient).
 /// Days with fewer than 3 coins are skipped.
 pub fn mean_daily_rank_ic(dates: &[NaiveDate], predicted: &[f64], actual: &[f64]) -> f64 {
-    let mut by_day: BTreeMap<NaiveDate, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    for ((date, p), a) in dates.iter().zip(predicted).zip(actual) {
-        let entry = by_day.entry(*date).or_default();
-        entry.0.push(*p);
-        entry.1.push(*a);
+    let pairs: Vec<(f64, f64)> = predicted
+        .iter()
+        .copied()
+        .zip(actual.iter().copied())
+        .collect();
+    mean_over_days(dates, &pairs, |day| {
+        if day.len() < 3 {
+            return f64::NAN;
+        }
+        let (p, a): (Vec<f64>, Vec<f64>) = day.iter().copied().unzip();
+        spearman(&p, &a)
+    })
+}
+
+/// Groups rows by date and averages `per_day` over the days where it is
+/// finite; NaN when no day is.
+fn mean_over_days<T: Copy>(dates: &[NaiveDate], rows: &[T], per_day: impl Fn(&[T]) -> f64) -> f64 {
+    let mut by_day: BTreeMap<NaiveDate, Vec<T>> = BTreeMap::new();
+    for (date, row) in dates.iter().zip(rows) {
+        by_day.entry(*date).or_default().push(*row);
     }
     let daily: Vec<f64> = by_day
         .values()
-        .filter(|(p, _)| p.len() >= 3)
-        .map(|(p, a)| spearman(p, a))
+        .map(|day| per_day(day))
         .filter(|value| value.is_finite())
         .collect();
     if daily.is_empty() {
@@ -150,22 +164,11 @@ pub fn roc_auc(scores: &[f64], labels: &[bool]) -> f64 {
 /// Mean over days of the ROC-AUC among that day's coins, so that telling
 /// good days from bad ones earns nothing; days with one class are skipped.
 pub fn mean_daily_roc_auc(dates: &[NaiveDate], scores: &[f64], labels: &[bool]) -> f64 {
-    let mut by_day: BTreeMap<NaiveDate, (Vec<f64>, Vec<bool>)> = BTreeMap::new();
-    for ((date, score), label) in dates.iter().zip(scores).zip(labels) {
-        let entry = by_day.entry(*date).or_default();
-        entry.0.push(*score);
-        entry.1.push(*label);
-    }
-    let daily: Vec<f64> = by_day
-        .values()
-        .map(|(scores, labels)| roc_auc(scores, labels))
-        .filter(|value| value.is_finite())
-        .collect();
-    if daily.is_empty() {
-        f64::NAN
-    } else {
-        daily.iter().sum::<f64>() / daily.len() as f64
-    }
+    let pairs: Vec<(f64, bool)> = scores.iter().copied().zip(labels.iter().copied()).collect();
+    mean_over_days(dates, &pairs, |day| {
+        let (scores, labels): (Vec<f64>, Vec<bool>) = day.iter().copied().unzip();
+        roc_auc(&scores, &labels)
+    })
 }
 
 /// Mean over days of the share of gems among the `k` highest-scored coins of
@@ -176,23 +179,13 @@ pub fn mean_daily_precision_at_k(
     labels: &[bool],
     k: usize,
 ) -> f64 {
-    let mut by_day: BTreeMap<NaiveDate, Vec<(f64, bool)>> = BTreeMap::new();
-    for ((date, score), label) in dates.iter().zip(scores).zip(labels) {
-        by_day.entry(*date).or_default().push((*score, *label));
-    }
-    let daily: Vec<f64> = by_day
-        .into_values()
-        .map(|mut day| {
-            day.sort_by(|a, b| b.0.total_cmp(&a.0));
-            let top = &day[..k.min(day.len())];
-            top.iter().filter(|(_, label)| *label).count() as f64 / top.len() as f64
-        })
-        .collect();
-    if daily.is_empty() {
-        f64::NAN
-    } else {
-        daily.iter().sum::<f64>() / daily.len() as f64
-    }
+    let pairs: Vec<(f64, bool)> = scores.iter().copied().zip(labels.iter().copied()).collect();
+    mean_over_days(dates, &pairs, |day| {
+        let mut day = day.to_vec();
+        day.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let top = &day[..k.min(day.len())];
+        top.iter().filter(|(_, label)| *label).count() as f64 / top.len() as f64
+    })
 }
 
 /// Share of actual gems among the `n` highest scores, where `n` is the
