@@ -219,12 +219,12 @@ pub fn leakage_warnings(report: &ModelReport) -> Vec<String> {
     let find = |list: &[Metric], name: &str| list.iter().find(|m| m.name == name).map(|m| m.model);
     if let Some(r2) = find(&report.price_metrics, "R²").filter(|r2| *r2 > SUSPICIOUS_R_SQUARED) {
         warnings.push(format!(
-            "price model R² {r2:.3} is above {SUSPICIOUS_R_SQUARED}: suspected leakage, check the features before trusting it"
+            "price model R² {r2:.3} is above {SUSPICIOUS_R_SQUARED}: suspected leakage or a survivor-biased coin list; see \"What the models are worth\" in the README before trusting it"
         ));
     }
     if let Some(auc) = find(&report.gem_metrics, "ROC-AUC").filter(|auc| *auc > SUSPICIOUS_AUC) {
         warnings.push(format!(
-            "gem detector ROC-AUC {auc:.3} is above {SUSPICIOUS_AUC}: suspected leakage, check the features before trusting it"
+            "gem detector ROC-AUC {auc:.3} is above {SUSPICIOUS_AUC}: suspected leakage or a survivor-biased coin list; see \"What the models are worth\" in the README before trusting it"
         ));
     }
     warnings

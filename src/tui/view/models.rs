@@ -146,7 +146,10 @@ fn agent_lines(report: &ModelReport, theme: &Theme) -> Vec<Line<'static>> {
             "  {name:<18} return {:>9}  Sharpe {:>6}  max drawdown {:>7}  trades {:>5.0}",
             format::fraction_as_percent(Some(result.total_return).filter(|v| v.is_finite())),
             metric_value(result.sharpe),
-            format::fraction_as_percent(Some(result.max_drawdown).filter(|v| v.is_finite())),
+            Some(result.max_drawdown).filter(|v| v.is_finite()).map_or(
+                format::MISSING.to_string(),
+                |v| format!("{:.2}%", v * 100.0)
+            ),
             result.trades
         )));
     }
