@@ -218,14 +218,14 @@ impl Config {
         Ok(())
     }
 
-    /// The key table with the `[keys]` remapping applied.
+    /// Builds the key table with the `[keys]` remapping applied.
     pub fn key_bindings(&self) -> Result<crate::tui::KeyBindings, String> {
         toml::Value::Table(self.keys.clone())
             .try_into()
             .map_err(|error: toml::de::Error| error.to_string())
     }
 
-    /// The colours with the `[colors]` overrides applied.
+    /// Builds the colours with the `[colors]` overrides applied.
     pub fn theme(&self) -> Result<crate::tui::Theme, String> {
         toml::Value::Table(self.colors.clone())
             .try_into()
@@ -253,7 +253,7 @@ impl Config {
     }
 }
 
-/// Why the config could not be used.
+/// Error that makes a config unusable.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("config file {path} not found; create it, or drop --config and unset COINLENS_CONFIG to use the default file")]
@@ -274,7 +274,7 @@ pub enum ConfigError {
     },
 }
 
-/// A loaded config and anything the user should be told about it.
+/// A loaded config and the warnings to show the user about it.
 #[derive(Debug)]
 pub struct LoadedConfig {
     pub config: Config,
