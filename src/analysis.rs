@@ -1,10 +1,10 @@
 //! Scores, ranks and gem flags from model predictions.
 //!
-//! The score is a 0–100 blend that a user can reproduce by hand:
-//! 70% is the coin's percentile among all coins by predicted 7-day return,
-//! 30% is its gem probability (0 when it has none), and the total is halved
-//! when the coin's features lie outside what the models were trained on,
-//! because the forest then extrapolates blindly.
+//! The score is a 0–100 blend that a user can reproduce by hand. 70% is the
+//! coin's percentile among all coins by predicted 7-day return, and 30% is
+//! its gem probability (0 when it has none). The total is halved when the
+//! coin's features lie outside what the models were trained on, because the
+//! forest then extrapolates blindly.
 
 use crate::market::Coin;
 use crate::ml::agent::Signal;
@@ -34,7 +34,7 @@ pub struct ScoredCoin {
     pub is_gem: bool,
     /// The trading agent's advice for today, with how strongly it prefers it.
     pub signal: Option<Signal>,
-    /// Why the coin has no prediction or no gem probability, when it has none.
+    /// Reason for a missing prediction or gem probability.
     pub note: Option<String>,
     /// Features that move the predicted return most, largest effect first.
     pub drivers: Vec<Driver>,

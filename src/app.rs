@@ -11,7 +11,7 @@ use anyhow::Context;
 use std::path::Path;
 use std::time::Duration;
 
-/// The model store: live models, or the snapshot's own models.
+/// Opens the model store: the live models, or the snapshot's own models.
 pub fn model_store(paths: &Paths, snapshot: Option<&Path>) -> ModelStore {
     match snapshot {
         Some(dir) => ModelStore::new(paths.snapshot_models_dir(dir)),
@@ -19,7 +19,7 @@ pub fn model_store(paths: &Paths, snapshot: Option<&Path>) -> ModelStore {
     }
 }
 
-/// The market feed: the snapshot folder when one is given, else the live APIs.
+/// Creates the market feed: the snapshot folder when one is given, else the live APIs.
 pub fn market_feed(cli: &Cli, config: &Config, paths: &Paths) -> anyhow::Result<MarketFeed> {
     match &cli.snapshot {
         Some(dir) => {
@@ -95,7 +95,7 @@ pub async fn run_tui<M: MarketData>(
     result
 }
 
-/// Restores the terminal before the default panic output, then says where
+/// Restores the terminal before the default panic output, then prints where
 /// the log is. ratatui's own hook is installed by `ratatui::init` on top.
 /// Public so a test can install it in a child process and panic there.
 pub fn install_panic_hook(log_path: String) {

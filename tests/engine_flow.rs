@@ -254,7 +254,7 @@ async fn failed_fetch_is_reported() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn damaged_model_files_lead_to_a_notice_and_retrain() {
+async fn damaged_model_file_means_retrain() {
     let dir = tempfile::tempdir().unwrap();
     let models_dir = dir.path().join("models");
     let store = ModelStore::new(&models_dir);

@@ -398,7 +398,7 @@ pub fn load(explicit: Option<&Path>, default_path: &Path) -> Result<LoadedConfig
     })
 }
 
-/// Warns when a config file that holds API keys is readable by other users.
+/// Warns when a config file that contains API keys is readable by other users.
 fn permission_warning(path: &Path) -> Option<String> {
     #[cfg(unix)]
     {

@@ -1,4 +1,4 @@
-//! Where coinlens keeps its files.
+//! Locations of coinlens's files.
 
 use directories::ProjectDirs;
 use std::path::{Path, PathBuf};
@@ -73,7 +73,7 @@ impl Paths {
     }
 }
 
-/// Why the paths could not be resolved.
+/// Error that stops the paths from being resolved.
 #[derive(Debug, thiserror::Error)]
 pub enum PathsError {
     #[error("no home directory found; set COINLENS_DATA_DIR to a folder for coinlens's data")]

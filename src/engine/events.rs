@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// What the UI asks the engine to do.
+/// Request from the UI to the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     /// Fetch what is new and score again.
@@ -37,7 +37,7 @@ impl Job {
     }
 }
 
-/// Where the market data on screen came from.
+/// Source of the market data on screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DataOrigin {
     Live,
@@ -47,7 +47,7 @@ pub enum DataOrigin {
     Cache,
 }
 
-/// What the engine reports to the UI.
+/// Report from the engine to the UI.
 #[derive(Debug, Clone)]
 pub enum EngineEvent {
     /// A job started or advanced: `done` of `total` steps, with a short detail.

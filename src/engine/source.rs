@@ -1,5 +1,5 @@
-//! What the engine needs from a market source, so it can run on live APIs,
-//! a snapshot folder, or a fake in tests.
+//! The interface the engine reads market data through, so it can run on
+//! live APIs, a snapshot folder, or a fake in tests.
 
 use super::DataOrigin;
 use crate::market::{Coin, History};

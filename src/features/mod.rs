@@ -2,8 +2,8 @@
 //!
 //! [`build_tables`] turns each coin's daily history into a [`FeatureTable`]
 //! whose columns are [`feature_names`], defined one per line in [`schema`].
-//! The value of day t reads rows up to t only, and NaN marks every value that
-//! is undefined (warm-up, missing input, division by zero); no value is
+//! The value of day t reads rows up to t only. NaN marks every value that is
+//! undefined (warm-up, missing input, division by zero), and no value is
 //! infinite.
 
 mod cross;

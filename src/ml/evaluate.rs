@@ -106,8 +106,8 @@ pub fn walk_forward(
     Ok((tested, predictions))
 }
 
-/// The price model's out-of-sample metrics on `test` rows next to the
-/// zero-return and 7-day momentum baselines.
+/// Computes the price model's out-of-sample metrics on `test` rows next to
+/// the zero-return and 7-day momentum baselines.
 pub fn price_metrics(dataset: &Dataset, test: &[usize], predicted: &[f64]) -> Vec<Metric> {
     let actual: Vec<f64> = test.iter().map(|i| dataset.forward_return[*i]).collect();
     let dates: Vec<NaiveDate> = test.iter().map(|i| dataset.keys[*i].date).collect();
@@ -145,8 +145,8 @@ pub fn price_metrics(dataset: &Dataset, test: &[usize], predicted: &[f64]) -> Ve
     ]
 }
 
-/// The gem detector's out-of-sample metrics on `test` rows next to a
-/// constant base-rate score, a random ranking and a volatility ranking.
+/// Computes the gem detector's out-of-sample metrics on `test` rows next to
+/// a constant base-rate score, a random ranking and a volatility ranking.
 pub fn gem_metrics(dataset: &Dataset, test: &[usize], scores: &[f64]) -> Vec<Metric> {
     let labels: Vec<bool> = test.iter().map(|i| dataset.gem[*i] == Some(true)).collect();
     let dates: Vec<NaiveDate> = test.iter().map(|i| dataset.keys[*i].date).collect();

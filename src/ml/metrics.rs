@@ -161,8 +161,8 @@ pub fn roc_auc(scores: &[f64], labels: &[bool]) -> f64 {
     (positive_rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives as f64)
 }
 
-/// Mean over days of the ROC-AUC among that day's coins, so that telling
-/// good days from bad ones earns nothing; days with one class are skipped.
+/// Mean over days of the ROC-AUC among that day's coins, so telling good
+/// days from bad ones earns nothing. Days with one class are skipped.
 pub fn mean_daily_roc_auc(dates: &[NaiveDate], scores: &[f64], labels: &[bool]) -> f64 {
     let pairs: Vec<(f64, bool)> = scores.iter().copied().zip(labels.iter().copied()).collect();
     mean_over_days(dates, &pairs, |day| {
@@ -248,8 +248,8 @@ mod tests {
 
     #[test]
     fn daily_auc_ignores_which_day_is_better() {
-        // Day 1 has all the high scores and one gem; within each day the
-        // ranking is perfect, so the daily AUC is 1 while day effects add nothing.
+        // Day 1 has all the high scores and one gem. Within each day the
+        // ranking is perfect, so the daily AUC is 1 and day effects add nothing.
         let dates = [day(1), day(1), day(2), day(2)];
         let scores = [0.9, 0.8, 0.2, 0.1];
         let labels = [true, false, true, false];

@@ -27,7 +27,7 @@ pub use train::{train, CoinPrediction, ModelSet, TrainError, TrainSettings};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// What `metadata.json` stores about a trained model set, and what the UI shows.
+/// Report of a trained model set, stored as `metadata.json` and shown by the UI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ModelReport {
     pub trained_at: DateTime<Utc>,
@@ -58,11 +58,11 @@ pub struct ModelReport {
     pub gem_metrics: Vec<Metric>,
     /// Share of gems among the gem detector's training rows.
     pub gem_base_rate: Option<f64>,
-    /// Why the gem detector was not trained, when it was not.
+    /// Reason the gem detector was not trained, if it was not.
     pub gem_unavailable: Option<String>,
     /// The trading agent's out-of-sample backtest next to its benchmarks.
     pub backtest: Option<agent::BacktestReport>,
-    /// Why the trading agent was not trained, when it was not.
+    /// Reason the trading agent was not trained, if it was not.
     pub agent_unavailable: Option<String>,
     /// Warnings a reader should see before trusting the metrics.
     pub warnings: Vec<String>,

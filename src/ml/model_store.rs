@@ -3,9 +3,9 @@
 //! A set is `scaler.bin`, `price_model.bin`, optionally `gem_detector.bin`,
 //! and `metadata.json`, written in that order, metadata last. Each binary
 //! file stores the set id (the training time in milliseconds) and the CRC-32
-//! of the metadata bytes, so a set mixed from two training runs, as a crash
-//! between two writes could leave, and a damaged `metadata.json` are both
-//! detected. Before a new set is written the current one, when complete, is
+//! of the metadata bytes. So a set mixed from two training runs, which a
+//! crash between two writes could leave, is detected, and so is a damaged
+//! `metadata.json`. Before a new set is written the current one, when complete, is
 //! copied to `previous/`.
 
 use super::agent::QAgent;
@@ -60,14 +60,14 @@ struct Stored<T> {
     value: T,
 }
 
-/// What every part of one set must agree on.
+/// Identity that every part of one set must share.
 #[derive(Clone, Copy)]
 struct SetIdentity {
     set_id: i64,
     metadata_crc: u32,
 }
 
-/// Why a saved model set cannot be used; every case leads to retraining.
+/// Error that makes a saved model set unusable; every case leads to retraining.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelStoreError {
     #[error("no saved models in {dir}")]

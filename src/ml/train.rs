@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// Fewest labelled rows of each class the gem detector needs to train.
 const MIN_GEM_CLASS_ROWS: usize = 20;
 
-/// How models are trained.
+/// Settings of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainSettings {
     pub price_forest: ForestParams,
@@ -61,7 +61,7 @@ impl Default for TrainSettings {
     }
 }
 
-/// Why training failed.
+/// Error that stops a training run.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
     #[error("not enough history to train: {labelled} labelled coin-days over {days} days (need at least 60 days)")]
@@ -80,7 +80,7 @@ pub struct ModelSet {
     pub scaler: Scaler,
     pub price: Forest,
     pub gem: Option<Forest>,
-    /// The trading agent; `None` when it could not be trained (the report says why).
+    /// The trading agent; `None` when it could not be trained (the report gives the reason).
     pub agent: Option<QAgent>,
     pub report: ModelReport,
 }
@@ -94,7 +94,7 @@ pub struct CoinPrediction {
     /// Features outside the range seen in training, by name.
     pub out_of_range: Vec<String>,
     pub gem_probability: Option<f64>,
-    /// Why there is no gem probability, when there is none.
+    /// Reason for a missing gem probability.
     pub gem_note: Option<String>,
     /// The trading agent's advice for today.
     pub signal: Option<Signal>,
@@ -371,7 +371,7 @@ pub fn train(
     })
 }
 
-/// Which forest a fit is for: the label and the error message differ.
+/// Forest being fit; the label and the error message depend on it.
 #[derive(Clone, Copy)]
 enum Model {
     Price,

@@ -1,5 +1,5 @@
 //! A small hyperparameter grid chosen on a validation period that ends an
-//! embargo before the test period, so the choice never sees test days.
+//! embargo before the test period, so the choice never uses test days.
 
 use super::forest::ForestParams;
 use super::TrainError;
@@ -21,17 +21,17 @@ pub struct GridPoint {
 /// The grid's result: every point, and the parameters chosen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tuning {
-    /// What the score is, such as "validation daily rank IC".
+    /// Name of the score, such as "validation daily rank IC".
     pub objective: String,
     pub points: Vec<GridPoint>,
     pub chosen: ForestParams,
 }
 
-/// Scores every grid point with `score(params)` and keeps the best; a point
-/// whose score is NaN never wins, and when all are NaN `base` is kept. Grid
-/// points are scored with half the trees (at least 10) to save time, since
-/// more trees average the same splits and change depth choices little; the
-/// chosen parameters keep `base.n_trees`.
+/// Scores every grid point with `score(params)` and keeps the best. A point
+/// whose score is NaN never wins, and when all are NaN `base` is kept.
+/// Grid points are scored with half the trees (at least 10) to save time,
+/// because more trees average the same splits and change the depth choice
+/// little. The chosen parameters keep `base.n_trees`.
 pub fn choose(
     base: ForestParams,
     objective: &str,

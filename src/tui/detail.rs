@@ -29,9 +29,9 @@ pub struct DetailSeries {
     pub macd_hist: Vec<(f64, f64)>,
 }
 
-/// The predicted 7-day path drawn after the last close. Only day +7 is a
-/// model output; the days between are a straight line from the last close,
-/// and the band widens linearly from zero to ± one spread at day +7.
+/// Predicted 7-day path drawn after the last close. Only day +7 is a model
+/// output. The days between are a straight line from the last close, and
+/// the band widens linearly from zero to ± one spread at day +7.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Forecast {
     /// From the last close to close × (1 + predicted return) at day +7.
@@ -213,7 +213,8 @@ mod tests {
         assert_eq!(forecast.band[1], (0.0, 100.0));
         let last_two = &forecast.band[forecast.band.len() - 2..];
         let ys: Vec<f64> = last_two.iter().map(|p| p.1).collect();
-        assert!(ys.contains(&95.0) && ys.contains(&105.0), "{ys:?}");
+        assert!(ys.contains(&95.0), "{ys:?}");
+        assert!(ys.contains(&105.0), "{ys:?}");
         assert!(last_two.iter().all(|p| p.0 == 7.0));
         let (low, high) = DetailSeries::bounds(&[&forecast.band]).unwrap();
         assert_eq!((low, high), (95.0, 105.0));

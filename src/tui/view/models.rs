@@ -116,7 +116,7 @@ fn report_lines(report: &ModelReport, app: &App, now: DateTime<Utc>) -> Vec<Line
     lines
 }
 
-/// The trading agent's backtest on the test period next to its benchmarks.
+/// Builds the lines of the trading agent's backtest next to its benchmarks.
 fn agent_lines(report: &ModelReport, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(
         "Trading agent (equal-weight portfolio, 0.1% fee per switch)".to_string(),

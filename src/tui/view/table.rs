@@ -263,7 +263,7 @@ fn table_cells(row: &CoinRow<'_>, theme: &Theme) -> Vec<Cell<'static>> {
     ]
 }
 
-/// The trading agent's advice, coloured: buy green, sell red, hold plain.
+/// Formats the trading agent's advice, coloured: buy green, sell red, hold plain.
 fn signal(scored: Option<&crate::analysis::ScoredCoin>, theme: &Theme) -> Line<'static> {
     let Some(signal) = scored.and_then(|s| s.signal) else {
         return Line::raw(format::MISSING);
