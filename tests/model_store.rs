@@ -69,6 +69,20 @@ fn round_trip_gives_identical_predictions() {
 }
 
 #[test]
+fn recent_rows_predict_like_full_tables() {
+    let (models, histories, tables) = trained();
+    let recent = features::build_recent_tables(&histories, ml::SCORING_ROWS);
+    assert!(recent.values().all(|table| table.len() == ml::SCORING_ROWS));
+    let rule = small_settings().gem_rule;
+    let full = models.predict_latest(&histories, &tables, &rule).unwrap();
+    let cut = models.predict_latest(&histories, &recent, &rule).unwrap();
+    assert_eq!(full, cut);
+    assert!(full
+        .values()
+        .any(|prediction| prediction.as_ref().is_ok_and(|p| p.signal.is_some())));
+}
+
+#[test]
 fn missing_store_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let store = ModelStore::new(dir.path().join("models"));

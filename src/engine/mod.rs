@@ -15,7 +15,7 @@ pub use source::{HistoryProgress, LoadedMarket, MarketData};
 use crate::analysis::ScoredCoin;
 use crate::features::{self, FeatureTable};
 use crate::market::{Coin, History};
-use crate::ml::{GemRule, ModelSet, ModelStore, TrainSettings};
+use crate::ml::{self, GemRule, ModelSet, ModelStore, TrainSettings};
 use chrono::{DateTime, Utc};
 use pipeline::LoadOutcome;
 use std::collections::BTreeMap;
@@ -64,12 +64,20 @@ pub fn spawn<M: MarketData>(market: M, settings: EngineSettings) -> EngineHandle
     }
 }
 
-/// Market data with the feature tables built from it.
+/// Market data with the recent rows of its feature tables.
 struct Data {
     coins: Vec<Coin>,
     as_of: DateTime<Utc>,
     histories: Arc<BTreeMap<String, History>>,
+    /// The last [`ml::SCORING_ROWS`] rows of each coin's table: all that
+    /// scoring reads. Training builds the full tables for its own run, so
+    /// they are not held between runs.
     tables: Arc<BTreeMap<String, FeatureTable>>,
+}
+
+/// Builds the feature rows that scoring needs.
+fn scoring_tables(histories: &BTreeMap<String, History>) -> BTreeMap<String, FeatureTable> {
+    features::build_recent_tables(histories, ml::SCORING_ROWS)
 }
 
 type RefreshResult = Result<Data, String>;
@@ -231,8 +239,7 @@ impl<M: MarketData> Engine<M> {
         self.send(EngineEvent::HistoriesLoaded(Arc::clone(&histories)))
             .await;
         let for_features = Arc::clone(&histories);
-        let Ok(tables) =
-            tokio::task::spawn_blocking(move || features::build_tables(&for_features)).await
+        let Ok(tables) = tokio::task::spawn_blocking(move || scoring_tables(&for_features)).await
         else {
             return;
         };
@@ -282,7 +289,6 @@ impl<M: MarketData> Engine<M> {
     fn start_training(&self) -> Option<JoinHandle<TrainResult>> {
         let data = self.data.as_ref()?;
         let histories = Arc::clone(&data.histories);
-        let tables = Arc::clone(&data.tables);
         let settings = Arc::clone(&self.settings);
         let events = self.events.clone();
         tracing::info!(coins = histories.len(), "training started");
@@ -296,6 +302,8 @@ impl<M: MarketData> Engine<M> {
                     detail: step.to_string(),
                 });
             };
+            progress(0, 1, "building the full feature tables");
+            let tables = features::build_tables(&histories);
             pipeline::train_and_save(
                 &settings.model_store,
                 &histories,
@@ -439,7 +447,7 @@ async fn refresh_market<M: MarketData>(
         })
         .await;
     let for_features = Arc::clone(&histories);
-    let tables = tokio::task::spawn_blocking(move || features::build_tables(&for_features))
+    let tables = tokio::task::spawn_blocking(move || scoring_tables(&for_features))
         .await
         .map_err(|error| format!("feature building panicked: {error}"))?;
     let _ = events.send(EngineEvent::Finished(Job::Features)).await;

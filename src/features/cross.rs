@@ -5,6 +5,7 @@ use super::indicators::{ratio, valid_runs};
 use super::schema::Feature;
 use super::series::{day_number, Series};
 use super::FeatureTable;
+use std::collections::HashMap;
 
 /// CoinGecko id of the coin that relative returns, correlation and beta refer to.
 pub const BTC_ID: &str = "bitcoin";
@@ -17,14 +18,68 @@ pub const BTC_ID: &str = "bitcoin";
 pub(crate) fn write_rank_features(series: &[&Series], tables: &mut [FeatureTable]) {
     let ranks = market_cap_ranks(series);
     for ((coin, table), rank) in series.iter().zip(tables.iter_mut()).zip(&ranks) {
-        table.set_column(Feature::MarketCapRank, rank);
-        let earlier = coin.days_earlier(rank, 7);
-        let climb: Vec<f64> = earlier
+        write_rank_columns(coin, rank, table);
+    }
+}
+
+/// Days back that the rank change compares with.
+pub(crate) const RANK_CHANGE_DAYS: i64 = 7;
+
+/// Writes the rank column and its change from `rank`, the coin's rank per row.
+pub(crate) fn write_rank_columns(coin: &Series, rank: &[f64], table: &mut FeatureTable) {
+    table.set_column(Feature::MarketCapRank, rank);
+    let earlier = coin.days_earlier(rank, RANK_CHANGE_DAYS);
+    let climb: Vec<f64> = earlier
+        .iter()
+        .zip(rank)
+        .map(|(then, now)| then - now)
+        .collect();
+    table.set_column(Feature::MarketCapRankChange7d, &climb);
+}
+
+/// The market caps of every coin on a chosen set of days, sorted largest
+/// first, so that a coin's rank on one of those days can be found without
+/// holding every coin's rows at once.
+pub(crate) struct CapsOnDays {
+    by_day: HashMap<i64, Vec<f64>>,
+}
+
+impl CapsOnDays {
+    /// Creates an empty set of the given day numbers.
+    pub fn for_days(days: impl IntoIterator<Item = i64>) -> Self {
+        let by_day = days.into_iter().map(|day| (day, Vec::new())).collect();
+        Self { by_day }
+    }
+
+    /// Adds one coin's caps on the chosen days; call once per coin.
+    pub fn add(&mut self, coin: &Series) {
+        for (date, &cap) in coin.dates.iter().zip(&coin.market_cap) {
+            if cap.is_finite() {
+                if let Some(caps) = self.by_day.get_mut(&day_number(*date)) {
+                    caps.push(cap);
+                }
+            }
+        }
+    }
+
+    /// Sorts each day's caps; call after the last [`CapsOnDays::add`].
+    pub fn finish(&mut self) {
+        for caps in self.by_day.values_mut() {
+            caps.sort_unstable_by(|a, b| b.total_cmp(a));
+        }
+    }
+
+    /// Returns the coin's rank per row as [`write_rank_features`] computes it
+    /// on the chosen days, and NaN on the other rows.
+    pub fn ranks(&self, coin: &Series) -> Vec<f64> {
+        coin.dates
             .iter()
-            .zip(rank)
-            .map(|(then, now)| then - now)
-            .collect();
-        table.set_column(Feature::MarketCapRankChange7d, &climb);
+            .zip(&coin.market_cap)
+            .map(|(date, &cap)| match self.by_day.get(&day_number(*date)) {
+                Some(caps) if cap.is_finite() => (caps.partition_point(|&c| c > cap) + 1) as f64,
+                _ => f64::NAN,
+            })
+            .collect()
     }
 }
 

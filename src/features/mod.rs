@@ -19,7 +19,7 @@ pub use schema::{Feature, FeatureSpec, FEATURES, SCHEMA_VERSION};
 use crate::market::History;
 use chrono::NaiveDate;
 use series::Series;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// Feature values of one coin: one row per day, columns in [`feature_names`] order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -77,18 +77,62 @@ pub fn build_tables(histories: &BTreeMap<String, History>) -> BTreeMap<String, F
 
     let mut tables: Vec<FeatureTable> = series
         .iter()
-        .map(|coin| {
-            let mut table = FeatureTable::filled_with_nan(coin.dates.clone());
-            table::write_single_coin_features(coin, &mut table);
-            cross::write_btc_features(coin, btc, &mut table);
-            table
-        })
+        .map(|coin| single_coin_table(coin, btc))
         .collect();
 
     let series_refs: Vec<&Series> = series.iter().collect();
     cross::write_rank_features(&series_refs, &mut tables);
 
     ids.into_iter().cloned().zip(tables).collect()
+}
+
+/// Builds each coin's table as [`build_tables`] does and keeps only its last
+/// `rows` rows, whose values equal those of the full table.
+///
+/// Coins are built one at a time, so the memory this needs grows with coins
+/// times `rows` rather than with the length of the histories: this is the
+/// form the app keeps for scoring, while training builds the full tables.
+pub fn build_recent_tables(
+    histories: &BTreeMap<String, History>,
+    rows: usize,
+) -> BTreeMap<String, FeatureTable> {
+    let btc = histories.get(BTC_ID).map(Series::from_history);
+
+    // The kept rows read the ranks of their own days and of the days the
+    // rank change looks back to; only those days are ranked.
+    let mut days = HashSet::new();
+    for history in histories.values() {
+        let coin = Series::from_history(history);
+        for date in &coin.dates[coin.len().saturating_sub(rows)..] {
+            let day = series::day_number(*date);
+            days.insert(day);
+            days.insert(day - cross::RANK_CHANGE_DAYS);
+        }
+    }
+    let mut caps = cross::CapsOnDays::for_days(days);
+    for history in histories.values() {
+        caps.add(&Series::from_history(history));
+    }
+    caps.finish();
+
+    histories
+        .iter()
+        .map(|(id, history)| {
+            let coin = Series::from_history(history);
+            let mut table = single_coin_table(&coin, btc.as_ref());
+            cross::write_rank_columns(&coin, &caps.ranks(&coin), &mut table);
+            table.keep_last(rows);
+            (id.clone(), table)
+        })
+        .collect()
+}
+
+/// A table with every feature that does not need the other coins' ranks.
+fn single_coin_table(coin: &Series, btc: Option<&Series>) -> FeatureTable {
+    let mut table = FeatureTable::filled_with_nan(coin.dates.clone());
+    table::write_single_coin_features(coin, &mut table);
+    cross::write_btc_features(coin, btc, &mut table);
+    table
 }
 
 #[cfg(test)]

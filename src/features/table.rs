@@ -12,6 +12,15 @@ impl FeatureTable {
         Self { dates, values }
     }
 
+    /// Drops all but the last `rows` rows and releases their memory.
+    pub(crate) fn keep_last(&mut self, rows: usize) {
+        let first = self.len().saturating_sub(rows);
+        self.dates.drain(..first);
+        self.values.drain(..first * feature_names().len());
+        self.dates.shrink_to_fit();
+        self.values.shrink_to_fit();
+    }
+
     /// Writes one column; infinities become NaN so no caller ever sees them.
     pub(crate) fn set_column(&mut self, feature: Feature, column: &[f64]) {
         let width = feature_names().len();

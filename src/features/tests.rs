@@ -245,3 +245,47 @@ fn empty_and_single_candle_histories_do_not_panic() {
     assert_eq!(value(&tables["one"], 0, Feature::AthDistance), 0.0);
     assert!(value(&tables["one"], 0, Feature::Return1d).is_nan());
 }
+
+#[test]
+fn recent_tables_equal_the_tail_of_full_tables() {
+    // Coins that end on different days, with gaps, equal caps and missing
+    // caps, so the kept rows read ranks of days that only some coins have.
+    let mut gappy = coin(0.7, (0..HISTORY_DAYS).filter(|d| d % 11 != 3));
+    for candle in gappy.iter_mut().skip(200).step_by(5) {
+        candle.market_cap = f64::NAN;
+    }
+    let mut twin = coin(0.7, 40..HISTORY_DAYS);
+    for (candle, other) in twin.iter_mut().zip(coin(0.7, 40..HISTORY_DAYS)) {
+        candle.market_cap = other.market_cap;
+    }
+    let histories = BTreeMap::from([
+        (BTC_ID.to_owned(), coin(300.0, 0..HISTORY_DAYS)),
+        ("ended-early".to_owned(), coin(2.0, 0..150)),
+        ("gappy".to_owned(), gappy),
+        ("late-start".to_owned(), coin(0.7, 40..HISTORY_DAYS)),
+        ("twin".to_owned(), twin),
+        ("one".to_owned(), coin(1.0, 10..11)),
+        ("empty".to_owned(), Vec::new()),
+    ]);
+    let full = build_tables(&histories);
+    for rows in [0, 1, 8, 60, 10_000] {
+        let recent = build_recent_tables(&histories, rows);
+        assert_eq!(
+            recent.keys().collect::<Vec<_>>(),
+            full.keys().collect::<Vec<_>>()
+        );
+        for (id, table) in &full {
+            let first = table.len().saturating_sub(rows);
+            let kept = &recent[id];
+            assert_eq!(kept.dates, table.dates[first..], "{id}, {rows} rows");
+            let width = feature_names().len();
+            let same = kept
+                .values
+                .iter()
+                .zip(&table.values[first * width..])
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{id}, {rows} rows: values differ from the full table");
+            assert_eq!(kept.values.len(), kept.len() * width);
+        }
+    }
+}

@@ -133,7 +133,7 @@ pub fn build_dataset(
             (id.as_str(), by_date)
         })
         .collect();
-    let ranks = market_cap_ranks(histories);
+    let ranks = market_cap_ranks(histories, |_| true);
     let forward = |id: &str, date: NaiveDate, days: i64| -> f64 {
         let Some(series) = closes.get(id) else {
             return f64::NAN;
@@ -220,15 +220,16 @@ fn gem_label(
     Some(coin_return - benchmark_return >= rule.margin)
 }
 
-/// 1-based market-cap rank of each coin on each day among the coins with a
-/// known market cap that day.
+/// 1-based market-cap rank of each coin on each day for which `on_day`
+/// holds, among the coins with a known market cap that day.
 pub fn market_cap_ranks(
     histories: &BTreeMap<String, History>,
+    on_day: impl Fn(NaiveDate) -> bool,
 ) -> HashMap<(NaiveDate, String), usize> {
     let mut by_day: BTreeMap<NaiveDate, Vec<(f64, &str)>> = BTreeMap::new();
     for (id, history) in histories {
         for candle in history {
-            if candle.market_cap.is_finite() && candle.market_cap > 0.0 {
+            if candle.market_cap.is_finite() && candle.market_cap > 0.0 && on_day(candle.date) {
                 by_day
                     .entry(candle.date)
                     .or_default()

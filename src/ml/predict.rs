@@ -9,10 +9,15 @@ use super::train::{CoinPrediction, ModelSet};
 use crate::features::{self, FeatureTable};
 use crate::market::History;
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Features listed per coin as the drivers of its price prediction.
 const DRIVERS_SHOWN: usize = 6;
+
+/// Rows at the end of each coin's feature table that
+/// [`ModelSet::predict_latest`] reads: the latest row and the days of the
+/// trading signal. Tables cut to these rows give the same predictions.
+pub const SCORING_ROWS: usize = trading::SIGNAL_LOOKBACK_DAYS;
 
 impl ModelSet {
     /// Predicts each coin's forward return and gem probability from its
@@ -24,7 +29,12 @@ impl ModelSet {
         gem_rule: &GemRule,
     ) -> Result<BTreeMap<String, Result<CoinPrediction, String>>, ForestError> {
         let names = features::feature_names();
-        let ranks = market_cap_ranks(histories);
+        let latest_days: HashSet<NaiveDate> = tables
+            .values()
+            .filter_map(|table| table.dates.last())
+            .copied()
+            .collect();
+        let ranks = market_cap_ranks(histories, |date| latest_days.contains(&date));
         let mut out = BTreeMap::new();
 
         for (id, table) in tables {
