@@ -188,6 +188,13 @@ pub fn write_model_report(
         "evaluation: walk-forward over {} folds (expanding window, embargo of one label horizon); first fold trains on {} rows, {} test rows in all; final fit on {} rows",
         report.folds, report.train_rows, report.test_rows, report.final_rows
     )?;
+    if report.max_fit_rows > 0 && report.final_rows > report.max_fit_rows {
+        writeln!(
+            out,
+            "each forest was fitted on a seeded sample of at most {} rows (training.max_fit_rows); metrics use every test row",
+            report.max_fit_rows
+        )?;
+    }
     let removed: Vec<String> = report
         .cleaning
         .iter()

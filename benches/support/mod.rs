@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use coinlens::features::{self, FeatureTable, BTC_ID};
-use coinlens::market::{Coin, History, MarketSnapshot, SnapshotSource};
+use coinlens::market::{record_snapshot, Coin, History, MarketSnapshot, SnapshotSource};
 use coinlens::ml::{self, ModelSet, ModelStore, TrainSettings};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -120,6 +120,30 @@ pub fn replicate(sources: &[&MarketSnapshot]) -> MarketSnapshot {
         coins,
         histories,
     }
+}
+
+/// Writes the replicated set as a snapshot folder under the scratch folder,
+/// once, so the real binary can start on it, and returns that folder.
+pub fn synthetic_snapshot_dir() -> PathBuf {
+    let dir = work_dir().join("snapshot-1000-coins");
+    // Written last, so an interrupted write is redone.
+    let marker = dir.join("complete");
+    if marker.is_file() {
+        return dir;
+    }
+    eprintln!("writing the 1,000-coin set to {} (once)", dir.display());
+    let cmc = load_snapshot(CMC_2021);
+    let yahoo = load_snapshot(YAHOO_2025);
+    let synthetic = replicate(&[&cmc, &yahoo]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let written = record_snapshot(&dir, &synthetic)
+        .map_err(|error| error.to_string())
+        .and_then(|()| std::fs::write(&marker, b"").map_err(|error| error.to_string()));
+    if let Err(error) = written {
+        eprintln!("error: writing {} failed: {error}", dir.display());
+        std::process::exit(1);
+    }
+    dir
 }
 
 /// The time the replicated set describes: noon of the day after its last candle.

@@ -129,6 +129,7 @@ pub struct TrainingConfig {
     pub max_depth: u16,
     pub min_samples_leaf: usize,
     pub test_fraction: f64,
+    pub max_fit_rows: usize,
 }
 
 impl Default for TrainingConfig {
@@ -139,6 +140,7 @@ impl Default for TrainingConfig {
             max_depth: forest.max_depth,
             min_samples_leaf: forest.min_samples_leaf,
             test_fraction: 0.2,
+            max_fit_rows: crate::ml::DEFAULT_MAX_FIT_ROWS,
         }
     }
 }
@@ -153,6 +155,7 @@ impl Config {
             forest.min_samples_leaf = self.training.min_samples_leaf;
         }
         settings.test_fraction = self.training.test_fraction;
+        settings.max_fit_rows = self.training.max_fit_rows;
         settings.gem_rule = self.gem.rule();
         settings
     }
@@ -199,6 +202,13 @@ impl Config {
                 "training.test_fraction",
                 self.training.test_fraction.to_string(),
                 "a fraction from 0.05 to 0.5",
+            ));
+        }
+        if !(1_000..=100_000_000).contains(&self.training.max_fit_rows) {
+            return Err(invalid(
+                "training.max_fit_rows",
+                self.training.max_fit_rows.to_string(),
+                "a number from 1000 to 100000000",
             ));
         }
         if !(1.0..=100.0).contains(&self.gem.min_lift) {

@@ -23,7 +23,9 @@ pub use forest::{Forest, ForestParams};
 pub use model_store::{ModelStore, ModelStoreError};
 pub use predict::SCORING_ROWS;
 pub use scaler::Scaler;
-pub use train::{train, CoinPrediction, ModelSet, TrainError, TrainSettings};
+pub use train::{
+    train, CoinPrediction, ModelSet, TrainError, TrainSettings, DEFAULT_MAX_FIT_ROWS,
+};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -49,6 +51,11 @@ pub struct ModelReport {
     pub test_rows: usize,
     /// Rows the final price model was fit on (training and test periods together).
     pub final_rows: usize,
+    /// Most rows any one forest was fitted on; with more labelled rows each
+    /// fit drew a seeded sample of this many. 0 in reports written before
+    /// the cap existed.
+    #[serde(default)]
+    pub max_fit_rows: usize,
     /// Labelled rows each cleaning rule removed.
     pub cleaning: Vec<clean::RuleCount>,
     /// Training labels clipped to the quantiles for the final price model.

@@ -39,6 +39,18 @@ pub struct TrainSettings {
     pub walk_forward_folds: usize,
     /// Chooses depth and leaf size from a small grid on a validation period.
     pub tune: bool,
+    /// Most rows one forest is fitted on; when more are labelled, a seeded
+    /// uniform sample of this many is used, so training time stays bounded
+    /// on large coin lists. Predictions and metrics still use every row.
+    #[serde(default = "default_max_fit_rows")]
+    pub max_fit_rows: usize,
+}
+
+/// Default of [`TrainSettings::max_fit_rows`]: about 100 coins of four years.
+pub const DEFAULT_MAX_FIT_ROWS: usize = 150_000;
+
+fn default_max_fit_rows() -> usize {
+    DEFAULT_MAX_FIT_ROWS
 }
 
 impl Default for TrainSettings {
@@ -57,6 +69,7 @@ impl Default for TrainSettings {
             cleaning: CleaningRules::default(),
             walk_forward_folds: 4,
             tune: true,
+            max_fit_rows: DEFAULT_MAX_FIT_ROWS,
         }
     }
 }
@@ -165,6 +178,7 @@ pub fn train(
         feature_names: names.iter().map(|name| name.to_string()).collect(),
         schema_hash: features::schema_hash(),
         test_start: Some(test_start),
+        max_fit_rows: settings.max_fit_rows,
         folds: folds.len(),
         train_rows: first_fold_train,
         final_rows: labelled.len(),
@@ -463,9 +477,9 @@ fn scaled_rows(dataset: &Dataset, rows: &[usize], scaler: &Scaler) -> Vec<f64> {
     x
 }
 
-/// Fits one forest on `rows` scaled by `scaler`. The price label is
-/// clipped to quantiles first; returns the forest and how many labels were
-/// clipped.
+/// Fits one forest on `rows` scaled by `scaler`, or on a seeded sample of
+/// [`TrainSettings::max_fit_rows`] of them. The price label is clipped to
+/// quantiles first; returns the forest and how many labels were clipped.
 fn fit_forest(
     dataset: &Dataset,
     rows: &[usize],
@@ -474,6 +488,8 @@ fn fit_forest(
     params: ForestParams,
     settings: &TrainSettings,
 ) -> Result<(Forest, usize), TrainError> {
+    let sample = sample_rows(rows, settings.max_fit_rows, params.seed);
+    let rows = sample.as_deref().unwrap_or(rows);
     let x = scaled_rows(dataset, rows, scaler);
     let (y, clipped) = match model {
         Model::Price => {
@@ -498,6 +514,24 @@ fn fit_forest(
             source,
         })?;
     Ok((forest, clipped))
+}
+
+/// Returns `max` of `rows` drawn uniformly without replacement, in their
+/// original order, or `None` when there are not more than `max` rows.
+fn sample_rows(rows: &[usize], max: usize, seed: u64) -> Option<Vec<usize>> {
+    if rows.len() <= max.max(1) {
+        return None;
+    }
+    let mut rng = agent::rng::SplitMix64::new(seed ^ 0x5A4D_504C_4552_5321);
+    let mut positions: Vec<usize> = (0..rows.len()).collect();
+    // The first `max` steps of a Fisher-Yates shuffle pick a uniform subset.
+    for i in 0..max.max(1) {
+        let j = i + (rng.next_u64() % (rows.len() - i) as u64) as usize;
+        positions.swap(i, j);
+    }
+    positions.truncate(max.max(1));
+    positions.sort_unstable();
+    Some(positions.into_iter().map(|position| rows[position]).collect())
 }
 
 /// Clips values to the `quantile` and `1 - quantile` quantiles so a few
@@ -563,6 +597,31 @@ mod tests {
         assert_eq!(clip_to_quantiles(&mut values, 0.01), 2);
         assert_eq!(values[0], 1.0);
         assert_eq!(values[100], 99.0);
+    }
+
+    #[test]
+    fn small_row_sets_are_not_sampled() {
+        assert_eq!(sample_rows(&[3, 5, 8], 3, 1), None);
+        assert_eq!(sample_rows(&[], 10, 1), None);
+    }
+
+    #[test]
+    fn sample_is_a_uniform_ordered_subset() {
+        let rows: Vec<usize> = (0..10_000).map(|i| i * 3).collect();
+        let sample = sample_rows(&rows, 1_000, 7).expect("more rows than the cap");
+        assert_eq!(sample.len(), 1_000);
+        assert!(sample.windows(2).all(|pair| pair[0] < pair[1]));
+        assert!(sample.iter().all(|row| row % 3 == 0 && *row < 30_000));
+        assert_eq!(sample_rows(&rows, 1_000, 7), Some(sample.clone()));
+        assert_ne!(sample_rows(&rows, 1_000, 8), Some(sample.clone()));
+        // Each tenth of the rows gets about a tenth of the sample.
+        for tenth in 0..10 {
+            let inside = sample
+                .iter()
+                .filter(|row| (tenth * 3_000..(tenth + 1) * 3_000).contains(*row))
+                .count();
+            assert!((60..=140).contains(&inside), "tenth {tenth}: {inside}");
+        }
     }
 
     #[test]

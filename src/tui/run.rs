@@ -19,9 +19,38 @@ use tokio::time::MissedTickBehavior;
 const TICK: Duration = Duration::from_millis(250);
 
 /// When this environment variable is set, the loop quits right after the
-/// first frame that shows scored coins with no job running. `benches/startup.rs`
-/// uses it to time a cold start; it is deliberately not a documented option.
+/// first frame that shows scored coins with no job running; set to `scored`,
+/// a running job (the refresh after a start from the cache) does not delay
+/// it. `benches/startup.rs` uses it to time a cold start; it is deliberately
+/// not a documented option.
 pub const EXIT_WHEN_READY_ENV: &str = "COINLENS_BENCH_EXIT_WHEN_READY";
+
+/// When the loop quits by itself, from [`EXIT_WHEN_READY_ENV`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ExitWhen {
+    Never,
+    ScoredAndIdle,
+    Scored,
+}
+
+impl ExitWhen {
+    fn from_env() -> Self {
+        match std::env::var_os(EXIT_WHEN_READY_ENV) {
+            None => Self::Never,
+            Some(value) if value == "scored" => Self::Scored,
+            Some(_) => Self::ScoredAndIdle,
+        }
+    }
+
+    fn reached(self, app: &App) -> bool {
+        let scored = !app.scored().is_empty() && app.report().is_some();
+        match self {
+            Self::Never => false,
+            Self::ScoredAndIdle => scored && app.jobs().is_empty(),
+            Self::Scored => scored,
+        }
+    }
+}
 
 /// Runs the UI until the user quits, reading keys from the terminal. The
 /// caller owns terminal setup and restore and the engine task.
@@ -67,7 +96,7 @@ where
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut engine_running = true;
-    let exit_when_ready = std::env::var_os(EXIT_WHEN_READY_ENV).is_some();
+    let exit_when = ExitWhen::from_env();
 
     let size = terminal
         .size()
@@ -112,11 +141,7 @@ where
             break;
         }
         draw(terminal, &app, &now)?;
-        if exit_when_ready
-            && !app.scored().is_empty()
-            && app.jobs().is_empty()
-            && app.report().is_some()
-        {
+        if exit_when.reached(&app) {
             tracing::info!("first complete frame drawn, quitting as {EXIT_WHEN_READY_ENV} asks");
             break;
         }
