@@ -76,13 +76,13 @@ fn copy_files(from: &Path, to: &Path) {
     }
 }
 
-/// Where `/usr/bin/time` writes the peak resident set size of one run.
+/// Returns the file where `/usr/bin/time` writes the peak RSS of one run.
 fn rss_file() -> PathBuf {
     support::work_dir().join("startup").join("max-rss-kib")
 }
 
-/// The command that starts the app, under `/usr/bin/time` when it exists so
-/// that the app's own peak resident set size is recorded.
+/// Builds the command that starts the app, under `/usr/bin/time` when it
+/// exists, so that the app's own peak RSS is recorded.
 fn app_command(arguments: &str, data_dir: &Path) -> String {
     let app = format!(
         "{} {arguments} --data-dir {}",
@@ -103,9 +103,9 @@ fn last_peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-/// One cold-start row. `models_from` names the data whose bench models are
-/// copied in: the 1,000-coin set reuses the 2021 snapshot's models, since
-/// training on it would take most of the time budget of `bench/run`.
+/// Measures and prints one cold-start row. `models_from` names the data whose
+/// bench models are copied in. The 1,000-coin set reuses the 2021 snapshot's
+/// models, because training on it takes minutes.
 fn bench_snapshot(label: &str, snapshot: &Path, models_from: &str) -> Result<(), String> {
     let data_dir = support::work_dir().join("startup").join(label);
     let store = ModelStore::new(Paths::in_dir(&data_dir).snapshot_models_dir(snapshot));
@@ -113,7 +113,10 @@ fn bench_snapshot(label: &str, snapshot: &Path, models_from: &str) -> Result<(),
     // Models the scoring bench saved are reused, since training again would
     // double the time of `bench/run`.
     if store.load(features::schema_hash()).is_err() {
-        copy_files(&support::work_dir().join("models").join(models_from), store.dir());
+        copy_files(
+            &support::work_dir().join("models").join(models_from),
+            store.dir(),
+        );
     }
     if store.load(features::schema_hash()).is_err() {
         if label != models_from {
@@ -141,7 +144,12 @@ fn bench_snapshot(label: &str, snapshot: &Path, models_from: &str) -> Result<(),
 }
 
 /// Times `command` and prints its row.
-fn measure(label: &str, models_from: &str, command: &str, store: &ModelStore) -> Result<(), String> {
+fn measure(
+    label: &str,
+    models_from: &str,
+    command: &str,
+    store: &ModelStore,
+) -> Result<(), String> {
     // One unmeasured run fills the page cache and the history cache.
     run_in_pty(command)?;
     let mut samples = Vec::with_capacity(RUNS);
@@ -171,15 +179,20 @@ fn measure(label: &str, models_from: &str, command: &str, store: &ModelStore) ->
     Ok(())
 }
 
-/// The 1,000-coin set as a live start finds it in the data folder: the
-/// saved coin list and one history cache file per coin, written once.
+/// Writes, once, the 1,000-coin set as a live start finds it in the data
+/// folder: the saved coin list and one history cache file per coin.
 fn cached_data_dir() -> Result<PathBuf, String> {
-    let dir = support::work_dir().join("startup").join("1000-coins-cached");
+    let dir = support::work_dir()
+        .join("startup")
+        .join("1000-coins-cached");
     let marker = dir.join("complete");
     if marker.is_file() {
         return Ok(dir);
     }
-    eprintln!("writing the 1,000-coin history cache to {} (once)", dir.display());
+    eprintln!(
+        "writing the 1,000-coin history cache to {} (once)",
+        dir.display()
+    );
     let _ = std::fs::remove_dir_all(&dir);
     let cmc = support::load_snapshot(support::CMC_2021);
     let yahoo = support::load_snapshot(support::YAHOO_2025);
@@ -198,14 +211,17 @@ fn cached_data_dir() -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// A live start on the 1,000-coin history cache. The APIs are aimed at a
-/// closed loopback port, so the refresh that follows fails without leaving
-/// the machine; the time runs to the first frame of scored cached coins.
+/// Measures a live start on the 1,000-coin history cache, up to the first
+/// frame of scored cached coins. The APIs are aimed at a closed loopback
+/// port, so the refresh that follows fails without leaving the machine.
 fn bench_cached_start(label: &str, models_from: &str) -> Result<(), String> {
     let data_dir = cached_data_dir()?;
     let store = ModelStore::new(Paths::in_dir(&data_dir).models_dir());
     if store.load(features::schema_hash()).is_err() {
-        copy_files(&support::work_dir().join("models").join(models_from), store.dir());
+        copy_files(
+            &support::work_dir().join("models").join(models_from),
+            store.dir(),
+        );
     }
     if store.load(features::schema_hash()).is_err() {
         return Err(format!(
@@ -229,7 +245,9 @@ fn main() {
          (target at most 150 MB, 143 MiB, with 1,000 coins). `ModelStore::load` is timed \
          in this process.\n"
     );
-    println!("| data | models from | first complete frame | peak RSS of the app | `ModelStore::load` |");
+    println!(
+        "| data | models from | first complete frame | peak RSS of the app | `ModelStore::load` |"
+    );
     println!("|---|---|---|---|---|");
     let _ = std::fs::create_dir_all(support::work_dir().join("startup"));
     for name in [support::CMC_2021, support::YAHOO_2025] {
@@ -245,9 +263,15 @@ fn main() {
             support::CMC_2021
         );
     }
-    let cached_label = format!("{}, live start from the history cache", support::SYNTHETIC_LABEL);
+    let cached_label = format!(
+        "{}, live start from the history cache",
+        support::SYNTHETIC_LABEL
+    );
     if let Err(error) = bench_cached_start(&cached_label, support::CMC_2021) {
-        println!("| {cached_label} | {} | failed: {error} | | |", support::CMC_2021);
+        println!(
+            "| {cached_label} | {} | failed: {error} | | |",
+            support::CMC_2021
+        );
     }
     match (0..RUNS)
         .map(|_| run_in_pty("true"))

@@ -4,7 +4,8 @@
 //!
 //! The rows are those of the final fit in `ml::train`: labelled coin-days
 //! scaled by a scaler fit on them, price labels clipped to their 1% and 99%
-//! quantiles. They are written as `.npy` files under `target/bench-work`.
+//! quantiles, and on the 1,000-coin set the seeded sample of
+//! `max_fit_rows` that the app fits on. They are written as `.npy` files under `target/bench-work`.
 //! When `SKLEARN_PYTHON` names a Python with scikit-learn (`bench/run` sets
 //! it), every Rust fit is followed by one scikit-learn fit in a fresh
 //! process running `bench/sklearn_fit.py`, so both see the same machine load.
@@ -14,7 +15,7 @@ mod support;
 use coinlens::features::{self, build_tables};
 use coinlens::market::MarketSnapshot;
 use coinlens::ml::dataset::{build_dataset, Dataset};
-use coinlens::ml::{agent, trading, Forest, ForestParams, Scaler, TrainSettings};
+use coinlens::ml::{agent, sample_fit_rows, trading, Forest, ForestParams, Scaler, TrainSettings};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -184,7 +185,9 @@ fn bench_snapshot(label: &str, snapshot: &MarketSnapshot, python: Option<&str>) 
         .filter(|i| dataset.forward_return[*i].is_finite() && !dataset.pegged[*i])
         .collect();
     let scaler = Scaler::fit(&dataset.gather(&labelled), columns);
-    let mut price_y: Vec<f64> = labelled
+    let price_rows = sample_fit_rows(&labelled, settings.max_fit_rows, settings.price_forest.seed)
+        .unwrap_or_else(|| labelled.clone());
+    let mut price_y: Vec<f64> = price_rows
         .iter()
         .map(|i| dataset.forward_return[*i])
         .collect();
@@ -192,7 +195,7 @@ fn bench_snapshot(label: &str, snapshot: &MarketSnapshot, python: Option<&str>) 
     let price = compare_forest(
         label,
         "price forest",
-        scaled(&dataset, &labelled, &scaler),
+        scaled(&dataset, &price_rows, &scaler),
         price_y,
         columns,
         settings.price_forest,
@@ -207,6 +210,8 @@ fn bench_snapshot(label: &str, snapshot: &MarketSnapshot, python: Option<&str>) 
         .flatten()
         .any(|c| c.market_cap.is_finite());
     if has_caps && !gem_rows.is_empty() {
+        let gem_rows = sample_fit_rows(&gem_rows, settings.max_fit_rows, settings.gem_forest.seed)
+            .unwrap_or(gem_rows);
         let gem_y: Vec<f64> = gem_rows
             .iter()
             .map(|i| f64::from(u8::from(dataset.gem[*i] == Some(true))))
@@ -269,13 +274,14 @@ fn main() {
         "| data | model | rows x features | coinlens (smartcore 0.7) | scikit-learn | ratio |"
     );
     println!("|---|---|---|---|---|---:|");
-    for name in [support::CMC_2021, support::YAHOO_2025] {
-        let snapshot = support::load_snapshot(name);
-        bench_snapshot(name, &snapshot, python.as_deref());
+    for (label, snapshot) in support::all_sets() {
+        bench_snapshot(&label, &snapshot, python.as_deref());
     }
     println!(
-        "\nThe 1,000-coin set (1.8 million coin-days) is not trained here: one forest fit on it \
-         would take most of the 15-minute budget of `bench/run` on 2 cores."
+        "\nOn the 1,000-coin set (1.8 million coin-days) each forest is fitted on the seeded \
+         sample of {} rows that the app draws (`training.max_fit_rows`); the trading agent \
+         trains on every coin-day.",
+        TrainSettings::default().max_fit_rows
     );
     if python.is_none() {
         println!("\nscikit-learn was not run: set SKLEARN_PYTHON (bench/run does).");

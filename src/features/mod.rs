@@ -127,7 +127,7 @@ pub fn build_recent_tables(
         .collect()
 }
 
-/// A table with every feature that does not need the other coins' ranks.
+/// Builds a table with every feature that does not need the other coins' ranks.
 fn single_coin_table(coin: &Series, btc: Option<&Series>) -> FeatureTable {
     let mut table = FeatureTable::filled_with_nan(coin.dates.clone());
     table::write_single_coin_features(coin, &mut table);

@@ -24,7 +24,8 @@ pub use model_store::{ModelStore, ModelStoreError};
 pub use predict::SCORING_ROWS;
 pub use scaler::Scaler;
 pub use train::{
-    train, CoinPrediction, ModelSet, TrainError, TrainSettings, DEFAULT_MAX_FIT_ROWS,
+    sample_fit_rows, train, CoinPrediction, ModelSet, TrainError, TrainSettings,
+    DEFAULT_MAX_FIT_ROWS,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -51,9 +52,9 @@ pub struct ModelReport {
     pub test_rows: usize,
     /// Rows the final price model was fit on (training and test periods together).
     pub final_rows: usize,
-    /// Most rows any one forest was fitted on; with more labelled rows each
-    /// fit drew a seeded sample of this many. 0 in reports written before
-    /// the cap existed.
+    /// Maximum rows one forest was fitted on. With more labelled rows, each
+    /// fit drew a seeded sample of this many. Reports written before this
+    /// limit existed read 0.
     #[serde(default)]
     pub max_fit_rows: usize,
     /// Labelled rows each cleaning rule removed.

@@ -39,7 +39,7 @@ pub struct TrainSettings {
     pub walk_forward_folds: usize,
     /// Chooses depth and leaf size from a small grid on a validation period.
     pub tune: bool,
-    /// Most rows one forest is fitted on; when more are labelled, a seeded
+    /// Maximum rows one forest is fitted on. When more are labelled, a seeded
     /// uniform sample of this many is used, so training time stays bounded
     /// on large coin lists. Predictions and metrics still use every row.
     #[serde(default = "default_max_fit_rows")]
@@ -488,7 +488,7 @@ fn fit_forest(
     params: ForestParams,
     settings: &TrainSettings,
 ) -> Result<(Forest, usize), TrainError> {
-    let sample = sample_rows(rows, settings.max_fit_rows, params.seed);
+    let sample = sample_fit_rows(rows, settings.max_fit_rows, params.seed);
     let rows = sample.as_deref().unwrap_or(rows);
     let x = scaled_rows(dataset, rows, scaler);
     let (y, clipped) = match model {
@@ -517,8 +517,9 @@ fn fit_forest(
 }
 
 /// Returns `max` of `rows` drawn uniformly without replacement, in their
-/// original order, or `None` when there are not more than `max` rows.
-fn sample_rows(rows: &[usize], max: usize, seed: u64) -> Option<Vec<usize>> {
+/// original order, or `None` when there are not more than `max` rows. Each
+/// forest fit draws with its own seed; the benchmarks draw the same rows.
+pub fn sample_fit_rows(rows: &[usize], max: usize, seed: u64) -> Option<Vec<usize>> {
     if rows.len() <= max.max(1) {
         return None;
     }
@@ -531,7 +532,12 @@ fn sample_rows(rows: &[usize], max: usize, seed: u64) -> Option<Vec<usize>> {
     }
     positions.truncate(max.max(1));
     positions.sort_unstable();
-    Some(positions.into_iter().map(|position| rows[position]).collect())
+    Some(
+        positions
+            .into_iter()
+            .map(|position| rows[position])
+            .collect(),
+    )
 }
 
 /// Clips values to the `quantile` and `1 - quantile` quantiles so a few
@@ -601,19 +607,19 @@ mod tests {
 
     #[test]
     fn small_row_sets_are_not_sampled() {
-        assert_eq!(sample_rows(&[3, 5, 8], 3, 1), None);
-        assert_eq!(sample_rows(&[], 10, 1), None);
+        assert_eq!(sample_fit_rows(&[3, 5, 8], 3, 1), None);
+        assert_eq!(sample_fit_rows(&[], 10, 1), None);
     }
 
     #[test]
     fn sample_is_a_uniform_ordered_subset() {
         let rows: Vec<usize> = (0..10_000).map(|i| i * 3).collect();
-        let sample = sample_rows(&rows, 1_000, 7).expect("more rows than the cap");
+        let sample = sample_fit_rows(&rows, 1_000, 7).expect("more rows than the cap");
         assert_eq!(sample.len(), 1_000);
         assert!(sample.windows(2).all(|pair| pair[0] < pair[1]));
         assert!(sample.iter().all(|row| row % 3 == 0 && *row < 30_000));
-        assert_eq!(sample_rows(&rows, 1_000, 7), Some(sample.clone()));
-        assert_ne!(sample_rows(&rows, 1_000, 8), Some(sample.clone()));
+        assert_eq!(sample_fit_rows(&rows, 1_000, 7), Some(sample.clone()));
+        assert_ne!(sample_fit_rows(&rows, 1_000, 8), Some(sample.clone()));
         // Each tenth of the rows gets about a tenth of the sample.
         for tenth in 0..10 {
             let inside = sample

@@ -19,10 +19,10 @@ use tokio::time::MissedTickBehavior;
 const TICK: Duration = Duration::from_millis(250);
 
 /// When this environment variable is set, the loop quits right after the
-/// first frame that shows scored coins with no job running; set to `scored`,
-/// a running job (the refresh after a start from the cache) does not delay
-/// it. `benches/startup.rs` uses it to time a cold start; it is deliberately
-/// not a documented option.
+/// first frame that shows scored coins with no job running. With the value
+/// `scored`, a running job (such as the refresh after a start from the cache)
+/// does not delay it. Only `benches/startup.rs` uses it, to time a cold
+/// start, so it is deliberately not a documented option.
 pub const EXIT_WHEN_READY_ENV: &str = "COINLENS_BENCH_EXIT_WHEN_READY";
 
 /// When the loop quits by itself, from [`EXIT_WHEN_READY_ENV`].

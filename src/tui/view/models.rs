@@ -85,6 +85,15 @@ fn report_lines(report: &ModelReport, app: &App, now: DateTime<Utc>) -> Vec<Line
             theme.muted(),
         ));
     }
+    if report.max_fit_rows > 0 && report.final_rows > report.max_fit_rows {
+        lines.push(Line::styled(
+            format!(
+                "Each forest was fitted on a sample of {} of the labelled rows",
+                report.max_fit_rows
+            ),
+            theme.muted(),
+        ));
+    }
     lines.push(Line::raw(""));
     lines.extend(metric_lines(
         "Price model (7-day return)",
