@@ -17,7 +17,7 @@ use coinlens::store::HistoryStore;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::Stats;
+use support::{BenchModels, Stats};
 
 const RUNS: usize = 7;
 const LOAD_RUNS: usize = 10;
@@ -103,21 +103,16 @@ fn last_peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-/// Measures and prints one cold-start row. `models_from` names the data whose
-/// bench models are copied in. The 1,000-coin set reuses the 2021 snapshot's
-/// models, because training on it takes minutes.
-fn bench_snapshot(label: &str, snapshot: &Path, models_from: &str) -> Result<(), String> {
+/// Measures and prints one cold-start row, with the bench models of
+/// `models` copied in (see [`support::BenchModels`]).
+fn bench_snapshot(label: &str, snapshot: &Path, models: &BenchModels) -> Result<(), String> {
     let data_dir = support::work_dir().join("startup").join(label);
     let store = ModelStore::new(Paths::in_dir(&data_dir).snapshot_models_dir(snapshot));
+    let models_from = models.label;
 
-    // Models the scoring bench saved are reused, since training again would
+    // Models an earlier bench saved are reused, since training again would
     // double the time of `bench/run`.
-    if store.load(features::schema_hash()).is_err() {
-        copy_files(
-            &support::work_dir().join("models").join(models_from),
-            store.dir(),
-        );
-    }
+    copy_files(&models.dir, store.dir());
     if store.load(features::schema_hash()).is_err() {
         if label != models_from {
             return Err(format!(
@@ -214,15 +209,11 @@ fn cached_data_dir() -> Result<PathBuf, String> {
 /// Measures a live start on the 1,000-coin history cache, up to the first
 /// frame of scored cached coins. The APIs are aimed at a closed loopback
 /// port, so the refresh that follows fails without leaving the machine.
-fn bench_cached_start(label: &str, models_from: &str) -> Result<(), String> {
+fn bench_cached_start(label: &str, models: &BenchModels) -> Result<(), String> {
     let data_dir = cached_data_dir()?;
     let store = ModelStore::new(Paths::in_dir(&data_dir).models_dir());
-    if store.load(features::schema_hash()).is_err() {
-        copy_files(
-            &support::work_dir().join("models").join(models_from),
-            store.dir(),
-        );
-    }
+    let models_from = models.label;
+    copy_files(&models.dir, store.dir());
     if store.load(features::schema_hash()).is_err() {
         return Err(format!(
             "no bench models of {models_from}; run `cargo bench --bench scoring` first"
@@ -251,26 +242,28 @@ fn main() {
     println!("|---|---|---|---|---|");
     let _ = std::fs::create_dir_all(support::work_dir().join("startup"));
     for name in [support::CMC_2021, support::YAHOO_2025] {
-        if let Err(error) = bench_snapshot(name, &support::snapshot_dir(name), name) {
+        let models = BenchModels::of_snapshot(name);
+        if let Err(error) = bench_snapshot(name, &support::snapshot_dir(name), &models) {
             println!("| {name} | {name} | failed: {error} | | |");
         }
     }
     let synthetic = support::synthetic_snapshot_dir();
-    if let Err(error) = bench_snapshot(support::SYNTHETIC_LABEL, &synthetic, support::CMC_2021) {
+    let models = BenchModels::for_synthetic_set();
+    if let Err(error) = bench_snapshot(support::SYNTHETIC_LABEL, &synthetic, &models) {
         println!(
             "| {} | {} | failed: {error} | | |",
             support::SYNTHETIC_LABEL,
-            support::CMC_2021
+            models.label
         );
     }
     let cached_label = format!(
         "{}, live start from the history cache",
         support::SYNTHETIC_LABEL
     );
-    if let Err(error) = bench_cached_start(&cached_label, support::CMC_2021) {
+    if let Err(error) = bench_cached_start(&cached_label, &models) {
         println!(
             "| {cached_label} | {} | failed: {error} | | |",
-            support::CMC_2021
+            models.label
         );
     }
     match (0..RUNS)

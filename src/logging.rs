@@ -1,9 +1,12 @@
 //! Logging to a file in the data dir, never to the terminal the UI owns.
 
 use std::path::Path;
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::EnvFilter;
+
+/// Lines the log queue holds before a log call waits for the writer thread.
+const LOG_QUEUE_LINES: usize = 16_384;
 
 /// Starts logging to `dir/file_name` at the `RUST_LOG` level (default
 /// `info`). Keep the returned guard alive until exit so the last lines are
@@ -16,7 +19,13 @@ pub fn init(dir: &Path, file_name: &str) -> std::io::Result<WorkerGuard> {
         .filename_prefix(file_name)
         .build(dir)
         .map_err(|error| std::io::Error::other(error.to_string()))?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue preallocates 128,000 lines (about 4 MB). A smaller
+    // one is plenty here, and when it is full a log call waits for the
+    // writer thread instead of dropping the line.
+    let (writer, guard) = NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(false)
+        .finish(appender);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // A second init (in tests) keeps the first subscriber; that is harmless.
     let _ = tracing_subscriber::fmt()

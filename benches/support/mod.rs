@@ -122,10 +122,15 @@ pub fn replicate(sources: &[&MarketSnapshot]) -> MarketSnapshot {
     }
 }
 
+/// Returns where [`synthetic_snapshot_dir`] writes the replicated set.
+pub fn synthetic_snapshot_path() -> PathBuf {
+    work_dir().join("snapshot-1000-coins")
+}
+
 /// Writes the replicated set as a snapshot folder under the scratch folder,
 /// once, so the real binary can start on it, and returns that folder.
 pub fn synthetic_snapshot_dir() -> PathBuf {
-    let dir = work_dir().join("snapshot-1000-coins");
+    let dir = synthetic_snapshot_path();
     // Written last, so an interrupted write is redone.
     let marker = dir.join("complete");
     if marker.is_file() {
@@ -274,6 +279,39 @@ pub fn models_for(
         );
     }
     models
+}
+
+/// Saved bench models and the data they were trained on.
+pub struct BenchModels {
+    pub label: &'static str,
+    pub dir: PathBuf,
+}
+
+impl BenchModels {
+    /// The models the scoring bench trains on a shared snapshot.
+    pub fn of_snapshot(label: &'static str) -> Self {
+        Self {
+            label,
+            dir: work_dir().join("models").join(label),
+        }
+    }
+
+    /// The models for the 1,000-coin set: those trained on it by
+    /// `bench/run --full` (the `full_training` bench) when they exist,
+    /// otherwise the 2021 snapshot's, which are smaller.
+    pub fn for_synthetic_set() -> Self {
+        let data_dir = work_dir().join("full-training").join(SYNTHETIC_LABEL);
+        let dir = coinlens::config::Paths::in_dir(&data_dir)
+            .snapshot_models_dir(&synthetic_snapshot_path());
+        if ModelStore::new(&dir).load(features::schema_hash()).is_ok() {
+            Self {
+                label: SYNTHETIC_LABEL,
+                dir,
+            }
+        } else {
+            Self::of_snapshot(CMC_2021)
+        }
+    }
 }
 
 /// Prints the heading of a results section.
