@@ -1,7 +1,7 @@
-//! Peak resident memory with 1,000 coins loaded, holding what the running
-//! app holds: the replicated histories, the scoring rows of their feature
-//! tables, models loaded from disk, the scored ranking and an app with all of
-//! it, drawn once. Run as its own process so that the peak belongs to this
+//! Peak resident memory with 1,000 coins loaded, doing what the running app
+//! does: the replicated histories, models loaded from disk, scoring (which
+//! builds each coin's scoring rows of features in turn), the ranking and an
+//! app with all of it, drawn once. Run as its own process so that the peak belongs to this
 //! workload alone. The full tables that a training run builds are measured
 //! after that peak, as a separate figure.
 
@@ -9,7 +9,7 @@ mod support;
 
 use coinlens::config::Config;
 use coinlens::engine::{pipeline, DataOrigin, EngineEvent};
-use coinlens::features::{self, build_recent_tables, build_tables};
+use coinlens::features::{self, build_tables};
 use coinlens::ml::{GemRule, ModelStore, SCORING_ROWS};
 use coinlens::tui::{view, App, AppOptions};
 use ratatui::backend::TestBackend;
@@ -47,11 +47,9 @@ fn main() {
     let after_sources = support::proc_status_kib("VmRSS");
     // One shared copy of the histories, as the engine and the app share theirs.
     let histories = Arc::new(std::mem::take(&mut synthetic.histories));
-    let tables = build_recent_tables(&histories, SCORING_ROWS);
     let scored = match pipeline::score(
         &synthetic.coins,
         &histories,
-        &tables,
         Some(&models),
         &GemRule::default(),
         Config::default().gem.min_lift,
@@ -81,7 +79,7 @@ fn main() {
     let _ = terminal.draw(|frame| view::draw(frame, &app, synthetic.as_of));
     let peak = support::proc_status_kib("VmHWM");
     let current = support::proc_status_kib("VmRSS");
-    std::hint::black_box((&app, &tables));
+    std::hint::black_box(&app);
 
     // What a training run adds on top: the full tables it builds first.
     let full = build_tables(&histories);
@@ -104,7 +102,7 @@ fn main() {
         mib(after_sources)
     );
     println!(
-        "| **peak RSS** (VmHWM) with histories, feature tables, models, ranking and app | **{}** |",
+        "| **peak RSS** (VmHWM) with histories, models, scoring, ranking and app | **{}** |",
         mib(peak)
     );
     println!("| RSS after drawing | {} |", mib(current));
@@ -113,8 +111,8 @@ fn main() {
         mib(with_full_tables)
     );
     println!(
-        "\nThe app keeps the last {SCORING_ROWS} rows of each coin's feature table, all that scoring reads; \
-         a training run builds the full tables (1.8 million rows of 47 values here) and drops them when it ends. \
-         The peak includes the two source snapshots read to build the set, freed before the tables are built."
+        "\nThe app keeps no feature tables: scoring builds the last {SCORING_ROWS} rows of one coin at a time, \
+         and a training run builds the full tables (1.8 million rows of 47 values here) and drops them when it ends. \
+         The peak includes the two source snapshots read to build the set, freed before scoring."
     );
 }

@@ -1,17 +1,18 @@
-//! Times scoring every coin (`ModelSet::predict_latest` + `rank_coins`, as
-//! `engine::pipeline::score` runs them) and drawing one frame of the coin
-//! table and of the detail view into a `TestBackend`.
+//! Times scoring every coin (`engine::pipeline::score`: each coin's scoring
+//! rows of features, `ModelSet::predict_latest_from_histories` and
+//! `rank_coins`) and drawing one frame of the coin table and of the detail
+//! view into a `TestBackend`.
 //!
-//! The snapshots are scored with models trained on their own data; the
-//! 1,000-coin set with the models of cmc-2021-23coins, because training on
-//! 1.8 million coin-days does not fit the time budget of `bench/run`.
+//! The snapshots are scored with models trained on their own data. The
+//! 1,000-coin set uses the models `bench/run --full` trained on it when they
+//! exist, and otherwise those of cmc-2021-23coins.
 
 mod support;
 
 use coinlens::config::Config;
 use coinlens::engine::{pipeline, DataOrigin, EngineEvent};
-use coinlens::features::build_tables;
-use coinlens::ml::GemRule;
+use coinlens::features::{self, build_tables};
+use coinlens::ml::{GemRule, ModelStore};
 use coinlens::tui::{view, App, AppOptions};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -28,7 +29,8 @@ fn main() {
     let gem_min_lift = Config::default().gem.min_lift;
     support::heading("Scoring and drawing");
     println!(
-        "Scoring = `ModelSet::predict_latest` + `analysis::rank_coins` over every coin. \
+        "Scoring = building each coin's last 60 feature rows, `ModelSet::predict_latest_from_histories` \
+         and `analysis::rank_coins` over every coin, as the app does after each refresh or training run. \
          Drawing = one `terminal.draw` of the whole screen into a {WIDTH}x{HEIGHT} `TestBackend`, \
          with every coin loaded and scored. Target: under 5 ms per frame.\n"
     );
@@ -39,14 +41,20 @@ fn main() {
     let cmc_tables = build_tables(&sets[0].1.histories);
     let cmc_models = support::models_for(&sets[0].0, &sets[0].1, &cmc_tables);
     for (label, snapshot) in &sets {
-        let tables = build_tables(&snapshot.histories);
         let own_models;
+        let synthetic_models = support::BenchModels::for_synthetic_set();
         let (models, models_label) = if label == support::SYNTHETIC_LABEL {
-            (&cmc_models, support::CMC_2021)
+            match ModelStore::new(&synthetic_models.dir).load(features::schema_hash()) {
+                Ok(loaded) if synthetic_models.label == support::SYNTHETIC_LABEL => {
+                    own_models = loaded;
+                    (&own_models, support::SYNTHETIC_LABEL)
+                }
+                _ => (&cmc_models, support::CMC_2021),
+            }
         } else if label == support::CMC_2021 {
             (&cmc_models, label.as_str())
         } else {
-            own_models = support::models_for(label, snapshot, &tables);
+            own_models = support::models_for(label, snapshot, &build_tables(&snapshot.histories));
             (&own_models, label.as_str())
         };
 
@@ -54,7 +62,6 @@ fn main() {
             pipeline::score(
                 &snapshot.coins,
                 &snapshot.histories,
-                &tables,
                 Some(models),
                 &gem_rule,
                 gem_min_lift,

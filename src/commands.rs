@@ -107,7 +107,6 @@ pub async fn scan<M: MarketData>(
     let scored = pipeline::score(
         &prepared.market.coins,
         &prepared.histories,
-        &prepared.tables,
         Some(&models),
         &config.gem.rule(),
         config.gem.min_lift,

@@ -5,7 +5,7 @@ use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::EnvFilter;
 
-/// Lines the log queue holds before a log call waits for the writer thread.
+/// Capacity of the log queue in lines; when it is full, a log call waits for the writer thread.
 const LOG_QUEUE_LINES: usize = 16_384;
 
 /// Starts logging to `dir/file_name` at the `RUST_LOG` level (default

@@ -77,6 +77,10 @@ fn recent_rows_predict_like_full_tables() {
     let full = models.predict_latest(&histories, &tables, &rule).unwrap();
     let cut = models.predict_latest(&histories, &recent, &rule).unwrap();
     assert_eq!(full, cut);
+    let streamed = models
+        .predict_latest_from_histories(&histories, &rule)
+        .unwrap();
+    assert_eq!(full, streamed);
     assert!(full
         .values()
         .any(|prediction| prediction.as_ref().is_ok_and(|p| p.signal.is_some())));

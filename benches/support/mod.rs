@@ -288,7 +288,7 @@ pub struct BenchModels {
 }
 
 impl BenchModels {
-    /// The models the scoring bench trains on a shared snapshot.
+    /// Returns the models the scoring bench trains on a shared snapshot.
     pub fn of_snapshot(label: &'static str) -> Self {
         Self {
             label,
@@ -296,7 +296,7 @@ impl BenchModels {
         }
     }
 
-    /// The models for the 1,000-coin set: those trained on it by
+    /// Returns the models for the 1,000-coin set: those trained on it by
     /// `bench/run --full` (the `full_training` bench) when they exist,
     /// otherwise the 2021 snapshot's, which are smaller.
     pub fn for_synthetic_set() -> Self {

@@ -13,9 +13,9 @@ pub use events::{Command, DataOrigin, EngineEvent, Job};
 pub use source::{HistoryProgress, LoadedMarket, MarketData};
 
 use crate::analysis::ScoredCoin;
-use crate::features::{self, FeatureTable};
+use crate::features;
 use crate::market::{Coin, History};
-use crate::ml::{self, GemRule, ModelSet, ModelStore, TrainSettings};
+use crate::ml::{GemRule, ModelSet, ModelStore, TrainSettings};
 use chrono::{DateTime, Utc};
 use pipeline::LoadOutcome;
 use std::collections::BTreeMap;
@@ -64,20 +64,14 @@ pub fn spawn<M: MarketData>(market: M, settings: EngineSettings) -> EngineHandle
     }
 }
 
-/// Market data with the recent rows of its feature tables.
+/// Market data: the coin list and the full daily histories. Feature rows
+/// are built when they are needed (for scoring, or in full for a training
+/// run) and are not kept, so 1,000 coins of five years take little more
+/// memory than their histories.
 struct Data {
     coins: Vec<Coin>,
     as_of: DateTime<Utc>,
     histories: Arc<BTreeMap<String, History>>,
-    /// The last [`ml::SCORING_ROWS`] rows of each coin's table: all that
-    /// scoring reads. Training builds the full tables for its own run, so
-    /// they are not held between runs.
-    tables: Arc<BTreeMap<String, FeatureTable>>,
-}
-
-/// Builds the feature rows that scoring needs.
-fn scoring_tables(histories: &BTreeMap<String, History>) -> BTreeMap<String, FeatureTable> {
-    features::build_recent_tables(histories, ml::SCORING_ROWS)
 }
 
 type RefreshResult = Result<Data, String>;
@@ -238,16 +232,10 @@ impl<M: MarketData> Engine<M> {
         let histories = Arc::new(histories);
         self.send(EngineEvent::HistoriesLoaded(Arc::clone(&histories)))
             .await;
-        let for_features = Arc::clone(&histories);
-        let Ok(tables) = tokio::task::spawn_blocking(move || scoring_tables(&for_features)).await
-        else {
-            return;
-        };
         self.data = Some(Data {
             coins: market.coins,
             as_of: market.as_of,
             histories,
-            tables: Arc::new(tables),
         });
         self.rescore().await;
     }
@@ -345,6 +333,17 @@ impl<M: MarketData> Engine<M> {
         let Some(data) = &self.data else {
             return;
         };
+        let detail = match self.models {
+            Some(_) => format!("building features and scoring {} coins", data.coins.len()),
+            None => format!("ranking {} coins (no models yet)", data.coins.len()),
+        };
+        let progress = EngineEvent::Progress {
+            job: Job::Score,
+            done: 0,
+            total: 1,
+            detail,
+        };
+        self.send(progress).await;
         let scored = score_blocking(
             data,
             self.models.clone(),
@@ -356,6 +355,7 @@ impl<M: MarketData> Engine<M> {
             Ok(coins) => {
                 let as_of = data.as_of;
                 self.send(EngineEvent::Scored { coins, as_of }).await;
+                self.send(EngineEvent::Finished(Job::Score)).await;
             }
             Err(message) => {
                 tracing::error!(%message, "scoring failed");
@@ -377,12 +377,10 @@ async fn score_blocking(
 ) -> Result<Vec<ScoredCoin>, String> {
     let coins = data.coins.clone();
     let histories = Arc::clone(&data.histories);
-    let tables = Arc::clone(&data.tables);
     tokio::task::spawn_blocking(move || {
         pipeline::score(
             &coins,
             &histories,
-            &tables,
             models.as_deref(),
             &gem_rule,
             gem_min_lift,
@@ -392,8 +390,8 @@ async fn score_blocking(
     .map_err(|error| format!("scoring panicked: {error}"))?
 }
 
-/// Loads coins, then histories, then builds the feature tables, reporting
-/// each stage to the UI as it completes.
+/// Loads coins, then histories, reporting each stage to the UI as it
+/// completes.
 async fn refresh_market<M: MarketData>(
     market: &M,
     events: &mpsc::Sender<EngineEvent>,
@@ -438,25 +436,10 @@ async fn refresh_market<M: MarketData>(
         .send(EngineEvent::HistoriesLoaded(Arc::clone(&histories)))
         .await;
 
-    let _ = events
-        .send(EngineEvent::Progress {
-            job: Job::Features,
-            done: 0,
-            total: 1,
-            detail: format!("building features for {} coins", histories.len()),
-        })
-        .await;
-    let for_features = Arc::clone(&histories);
-    let tables = tokio::task::spawn_blocking(move || scoring_tables(&for_features))
-        .await
-        .map_err(|error| format!("feature building panicked: {error}"))?;
-    let _ = events.send(EngineEvent::Finished(Job::Features)).await;
-
     Ok(Data {
         coins: loaded.coins,
         as_of: loaded.as_of,
         histories,
-        tables: Arc::new(tables),
     })
 }
 

@@ -56,17 +56,18 @@ pub fn train_and_save(
 }
 
 /// Scores and ranks `coins`; without models every coin gets no prediction.
+/// The feature rows scoring reads are built here, one coin at a time, and
+/// are not kept.
 pub fn score(
     coins: &[Coin],
     histories: &BTreeMap<String, History>,
-    tables: &BTreeMap<String, FeatureTable>,
     models: Option<&ModelSet>,
     gem_rule: &GemRule,
     gem_min_lift: f64,
 ) -> Result<Vec<ScoredCoin>, String> {
     let predictions = match models {
         Some(models) => models
-            .predict_latest(histories, tables, gem_rule)
+            .predict_latest_from_histories(histories, gem_rule)
             .map_err(|error| format!("prediction failed: {error}"))?,
         None => BTreeMap::new(),
     };

@@ -96,6 +96,21 @@ pub fn build_recent_tables(
     histories: &BTreeMap<String, History>,
     rows: usize,
 ) -> BTreeMap<String, FeatureTable> {
+    let mut tables = BTreeMap::new();
+    for_each_recent_table(histories, rows, |id, table| {
+        tables.insert(id.to_string(), table);
+    });
+    tables
+}
+
+/// Builds the tables of [`build_recent_tables`] one coin at a time, in id
+/// order, and passes each to `use_table`. A caller that drops each table
+/// keeps only one coin's rows in memory at a time.
+pub fn for_each_recent_table(
+    histories: &BTreeMap<String, History>,
+    rows: usize,
+    mut use_table: impl FnMut(&str, FeatureTable),
+) {
     let btc = histories.get(BTC_ID).map(Series::from_history);
 
     // The kept rows read the ranks of their own days and of the days the
@@ -115,16 +130,13 @@ pub fn build_recent_tables(
     }
     caps.finish();
 
-    histories
-        .iter()
-        .map(|(id, history)| {
-            let coin = Series::from_history(history);
-            let mut table = single_coin_table(&coin, btc.as_ref());
-            cross::write_rank_columns(&coin, &caps.ranks(&coin), &mut table);
-            table.keep_last(rows);
-            (id.clone(), table)
-        })
-        .collect()
+    for (id, history) in histories {
+        let coin = Series::from_history(history);
+        let mut table = single_coin_table(&coin, btc.as_ref());
+        cross::write_rank_columns(&coin, &caps.ranks(&coin), &mut table);
+        table.keep_last(rows);
+        use_table(id, table);
+    }
 }
 
 /// Builds a table with every feature that does not need the other coins' ranks.

@@ -28,7 +28,6 @@ impl ModelSet {
         tables: &BTreeMap<String, FeatureTable>,
         gem_rule: &GemRule,
     ) -> Result<BTreeMap<String, Result<CoinPrediction, String>>, ForestError> {
-        let names = features::feature_names();
         let latest_days: HashSet<NaiveDate> = tables
             .values()
             .filter_map(|table| table.dates.last())
@@ -36,77 +35,123 @@ impl ModelSet {
             .collect();
         let ranks = market_cap_ranks(histories, |date| latest_days.contains(&date));
         let mut out = BTreeMap::new();
-
         for (id, table) in tables {
-            let Some(last) = table.len().checked_sub(1) else {
-                continue;
-            };
-            let date = table.dates[last];
-            let raw = table.row(last);
-            let close = histories
-                .get(id)
-                .and_then(|history| history.last())
-                .map_or(f64::NAN, |candle| candle.close);
-            if is_pegged(close, raw[features::Feature::Volatility30d.index()]) {
-                out.insert(
-                    id.clone(),
-                    Err("USD-pegged stablecoin: no prediction".to_string()),
-                );
-                continue;
+            if let Some(prediction) = self.predict_coin(id, table, histories, &ranks, gem_rule)? {
+                out.insert(id.clone(), prediction);
             }
-            let out_of_range = self
-                .scaler
-                .out_of_range(raw, names)
-                .into_iter()
-                .map(str::to_string)
-                .collect();
-            let mut scaled = raw.to_vec();
-            self.scaler.transform(&mut scaled);
-
-            let price = self.price.predict(&scaled)?[0];
-            let drivers = top_drivers(
-                &self.price,
-                &self.scaler,
-                raw,
-                &scaled,
-                names,
-                DRIVERS_SHOWN,
-            )?;
-            let rank = ranks.get(&(date, id.clone())).copied();
-            let (gem_probability, gem_note) = match (&self.gem, rank) {
-                (None, _) => (None, self.report.gem_unavailable.clone()),
-                _ if gem_rule.excluded_ids.contains(id) => {
-                    (None, Some("stablecoin or wrapped token".to_string()))
-                }
-                (Some(_), None) => (None, Some("no market cap".to_string())),
-                (Some(_), Some(rank)) if rank <= gem_rule.top_n_excluded => (
-                    None,
-                    Some(format!("top {} by market cap", gem_rule.top_n_excluded)),
-                ),
-                (Some(gem), Some(_)) => (Some(gem.predict(&scaled)?[0].mean), None),
-            };
-            let signal = match (&self.agent, histories.get(id)) {
-                (Some(agent), Some(history)) if !gem_rule.excluded_ids.contains(id) => {
-                    trading::latest_signal(agent, &self.episode_for(id, history, table)?)
-                }
-                _ => None,
-            };
-
-            out.insert(
-                id.clone(),
-                Ok(CoinPrediction {
-                    date,
-                    predicted_return: price.mean,
-                    spread: price.spread,
-                    out_of_range,
-                    gem_probability,
-                    gem_note,
-                    signal,
-                    drivers,
-                }),
-            );
         }
         Ok(out)
+    }
+
+    /// Predicts as [`ModelSet::predict_latest`] does on the full tables, but
+    /// builds each coin's last [`SCORING_ROWS`] feature rows in turn and drops
+    /// them after use, so the rows of all coins are never held at once.
+    pub fn predict_latest_from_histories(
+        &self,
+        histories: &BTreeMap<String, History>,
+        gem_rule: &GemRule,
+    ) -> Result<BTreeMap<String, Result<CoinPrediction, String>>, ForestError> {
+        // A table's last row is its history's latest date.
+        let latest_days: HashSet<NaiveDate> = histories
+            .values()
+            .filter_map(|history| history.iter().map(|candle| candle.date).max())
+            .collect();
+        let ranks = market_cap_ranks(histories, |date| latest_days.contains(&date));
+        let mut out = BTreeMap::new();
+        let mut failure = None;
+        features::for_each_recent_table(histories, SCORING_ROWS, |id, table| {
+            if failure.is_some() {
+                return;
+            }
+            match self.predict_coin(id, &table, histories, &ranks, gem_rule) {
+                Ok(Some(prediction)) => {
+                    out.insert(id.to_string(), prediction);
+                }
+                Ok(None) => {}
+                Err(error) => failure = Some(error),
+            }
+        });
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(out),
+        }
+    }
+
+    /// Predicts one coin from the last row of its table; `None` for an
+    /// empty table.
+    fn predict_coin(
+        &self,
+        id: &str,
+        table: &FeatureTable,
+        histories: &BTreeMap<String, History>,
+        ranks: &HashMap<(NaiveDate, String), usize>,
+        gem_rule: &GemRule,
+    ) -> Result<Option<Result<CoinPrediction, String>>, ForestError> {
+        let names = features::feature_names();
+        let Some(last) = table.len().checked_sub(1) else {
+            return Ok(None);
+        };
+        let date = table.dates[last];
+        let raw = table.row(last);
+        let close = histories
+            .get(id)
+            .and_then(|history| history.last())
+            .map_or(f64::NAN, |candle| candle.close);
+        if is_pegged(close, raw[features::Feature::Volatility30d.index()]) {
+            return Ok(Some(
+                Err("USD-pegged stablecoin: no prediction".to_string()),
+            ));
+        }
+        let out_of_range = self
+            .scaler
+            .out_of_range(raw, names)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let mut scaled = raw.to_vec();
+        self.scaler.transform(&mut scaled);
+
+        let price = self.price.predict(&scaled)?[0];
+        let drivers = top_drivers(
+            &self.price,
+            &self.scaler,
+            raw,
+            &scaled,
+            names,
+            DRIVERS_SHOWN,
+        )?;
+        let rank = ranks.get(&(date, id.to_string())).copied();
+        let (gem_probability, gem_note) = match (&self.gem, rank) {
+            (None, _) => (None, self.report.gem_unavailable.clone()),
+            _ if gem_rule.excluded_ids.iter().any(|excluded| excluded == id) => {
+                (None, Some("stablecoin or wrapped token".to_string()))
+            }
+            (Some(_), None) => (None, Some("no market cap".to_string())),
+            (Some(_), Some(rank)) if rank <= gem_rule.top_n_excluded => (
+                None,
+                Some(format!("top {} by market cap", gem_rule.top_n_excluded)),
+            ),
+            (Some(gem), Some(_)) => (Some(gem.predict(&scaled)?[0].mean), None),
+        };
+        let signal = match (&self.agent, histories.get(id)) {
+            (Some(agent), Some(history))
+                if !gem_rule.excluded_ids.iter().any(|excluded| excluded == id) =>
+            {
+                trading::latest_signal(agent, &self.episode_for(id, history, table)?)
+            }
+            _ => None,
+        };
+
+        Ok(Some(Ok(CoinPrediction {
+            date,
+            predicted_return: price.mean,
+            spread: price.spread,
+            out_of_range,
+            gem_probability,
+            gem_note,
+            signal,
+            drivers,
+        })))
     }
 
     /// Builds a coin's agent episode over its whole history, with this price
