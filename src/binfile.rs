@@ -15,11 +15,23 @@
 //! Writes go to a temporary file in the same folder, are flushed with
 //! `fsync`, then renamed over the target, so a crash leaves either the old
 //! file or the new one and never a half-written file under the real name.
+//! A temporary file left by a killed process is removed by the first write
+//! into its folder once it is [`STALE_TEMP_AGE`] old.
 
 use serde::{de::DeserializeOwned, Serialize};
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+/// Age after which a temporary file is taken to be left by a killed writer.
+/// A write takes milliseconds, so a live writer's file is never this old.
+pub const STALE_TEMP_AGE: Duration = Duration::from_secs(10 * 60);
+
+/// Folders already swept for stale temporary files by this process.
+static SWEPT_DIRS: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
 
 const MAGIC: &[u8; 8] = b"COINLENS";
 const HEADER_LEN: usize = 8 + 4 + 2 + 8 + 8 + 4;
@@ -213,9 +225,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".to_string());
-    // NOTE: a process killed between create and rename leaves this temp file
-    // behind. Nothing reads it, but nothing removes it either.
+    // A process killed between create and rename leaves this file behind;
+    // nothing reads it, and `sweep_stale_temps` removes it later.
     let temp_path = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    sweep_stale_temps_once(dir);
 
     let result = (|| {
         let mut file = File::create(&temp_path)?;
@@ -232,6 +245,54 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = fs::remove_file(&temp_path);
     }
     result
+}
+
+/// Runs [`sweep_stale_temps`] on `dir` the first time this process writes there.
+fn sweep_stale_temps_once(dir: &Path) {
+    let first_time = {
+        let mut swept = SWEPT_DIRS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        swept
+            .get_or_insert_with(HashSet::new)
+            .insert(dir.to_path_buf())
+    };
+    if first_time {
+        sweep_stale_temps(dir, STALE_TEMP_AGE, SystemTime::now());
+    }
+}
+
+/// Removes the temporary files of [`write_atomic`] in `dir` that were last
+/// modified more than `max_age` before `now`; returns how many it removed.
+/// Failures are logged and skipped, since a leftover file harms nothing.
+pub fn sweep_stale_temps(dir: &Path, max_age: Duration, now: SystemTime) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with('.') && name.ends_with(".tmp")) {
+            continue;
+        }
+        let modified = entry.metadata().and_then(|metadata| metadata.modified());
+        let stale = modified
+            .is_ok_and(|modified| now.duration_since(modified).is_ok_and(|age| age > max_age));
+        if !stale {
+            continue;
+        }
+        match fs::remove_file(entry.path()) {
+            Ok(()) => {
+                tracing::info!(path = %entry.path().display(), "removed a temporary file left by an interrupted write");
+                removed += 1;
+            }
+            Err(error) => {
+                tracing::warn!(path = %entry.path().display(), %error, "could not remove a stale temporary file");
+            }
+        }
+    }
+    removed
 }
 
 #[cfg(test)]
@@ -327,5 +388,34 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn sweep_removes_only_old_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let old_temp = dir.path().join(".sample.bin.4242.tmp");
+        let fresh_temp = dir.path().join(".sample.bin.4343.tmp");
+        let data = dir.path().join("sample.bin");
+        for path in [&old_temp, &fresh_temp, &data] {
+            fs::write(path, b"x").unwrap();
+        }
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        for path in [&old_temp, &data] {
+            File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
+
+        let removed = sweep_stale_temps(dir.path(), STALE_TEMP_AGE, SystemTime::now());
+        assert_eq!(removed, 1);
+        assert!(!old_temp.exists(), "a temp file an hour old is stale");
+        assert!(
+            fresh_temp.exists(),
+            "a fresh temp file may belong to a live writer"
+        );
+        assert!(data.exists(), "only temp files are swept");
     }
 }

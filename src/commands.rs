@@ -20,7 +20,30 @@ struct Prepared {
     tables: BTreeMap<String, FeatureTable>,
 }
 
+/// Loads fresh market data, or the data of the last successful live
+/// refresh when fetching fails, printing a warning with the reason to stderr.
 async fn prepare<M: MarketData>(market: &M) -> anyhow::Result<Prepared> {
+    let error = match prepare_fresh(market).await {
+        Ok(prepared) => return Ok(prepared),
+        Err(error) => error,
+    };
+    let Some((loaded, histories)) = market.load_cached().await else {
+        return Err(error);
+    };
+    tracing::warn!(error = %format!("{error:#}"), as_of = %loaded.as_of, "fetch failed, using cached market data");
+    eprintln!(
+        "warning: {error:#}; using the cached data of {} instead",
+        loaded.as_of.format("%Y-%m-%d %H:%M UTC")
+    );
+    let tables = features::build_tables(&histories);
+    Ok(Prepared {
+        market: loaded,
+        histories,
+        tables,
+    })
+}
+
+async fn prepare_fresh<M: MarketData>(market: &M) -> anyhow::Result<Prepared> {
     let loaded = market
         .load_coins()
         .await

@@ -2,6 +2,7 @@
 //! trains and saves, second start loads, retrain requests collapse.
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use coinlens::cli::Format;
 use coinlens::engine::{
     self, Command, DataOrigin, EngineEvent, EngineSettings, HistoryProgress, Job, LoadedMarket,
     MarketData,
@@ -340,4 +341,43 @@ async fn offline_start_shows_cached_data_and_says_why() {
         "the failed refresh must be reported: {events:?}"
     );
     handle.commands.send(Command::Quit).await.unwrap();
+}
+
+/// Config whose forests are small, so a scan that trains stays quick.
+fn small_config() -> coinlens::config::Config {
+    let mut config = coinlens::config::Config::default();
+    config.training.trees = 6;
+    config.training.max_depth = 4;
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_scan_scores_cached_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ModelStore::new(dir.path().join("models"));
+    let mut market = FakeMarket::new();
+    market.fail_coins = true;
+    market.cached = true;
+
+    let mut out = Vec::new();
+    coinlens::commands::scan(&market, &store, &small_config(), Format::Json, &mut out)
+        .await
+        .expect("a failed fetch falls back to the cached data");
+    let rows: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(rows.as_array().map(Vec::len), Some(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_scan_without_cache_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ModelStore::new(dir.path().join("models"));
+    let mut market = FakeMarket::new();
+    market.fail_coins = true;
+
+    let mut out = Vec::new();
+    let error = coinlens::commands::scan(&market, &store, &small_config(), Format::Json, &mut out)
+        .await
+        .expect_err("no fresh and no cached data");
+    assert!(format!("{error:#}").contains("rate limited"), "{error:#}");
+    assert!(out.is_empty());
 }
