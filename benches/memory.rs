@@ -111,7 +111,7 @@ fn main() {
         mib(with_full_tables)
     );
     println!(
-        "\nThe app keeps no feature tables: scoring builds the last {SCORING_ROWS} rows of one coin at a time, \
+        "\nThe app keeps no feature tables: scoring builds the last {SCORING_ROWS} rows of one coin at a time on each core, \
          and a training run builds the full tables (1.8 million rows of 47 values here) and drops them when it ends. \
          The peak includes the two source snapshots read to build the set, freed before scoring."
     );

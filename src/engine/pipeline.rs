@@ -56,8 +56,8 @@ pub fn train_and_save(
 }
 
 /// Scores and ranks `coins`; without models every coin gets no prediction.
-/// The feature rows scoring reads are built here, one coin at a time, and
-/// are not kept.
+/// The feature rows scoring reads are built here, one coin at a time on
+/// each core, and are not kept.
 pub fn score(
     coins: &[Coin],
     histories: &BTreeMap<String, History>,

@@ -89,53 +89,63 @@ pub fn build_tables(histories: &BTreeMap<String, History>) -> BTreeMap<String, F
 /// Builds each coin's table as [`build_tables`] does and keeps only its last
 /// `rows` rows, whose values equal those of the full table.
 ///
-/// Coins are built one at a time, so the memory this needs grows with coins
-/// times `rows` rather than with the length of the histories: this is the
-/// form the app keeps for scoring, while training builds the full tables.
+/// Coins are built one at a time (see [`RecentTables`]), so the memory this
+/// needs grows with coins times `rows` rather than with the length of the
+/// histories.
 pub fn build_recent_tables(
     histories: &BTreeMap<String, History>,
     rows: usize,
 ) -> BTreeMap<String, FeatureTable> {
-    let mut tables = BTreeMap::new();
-    for_each_recent_table(histories, rows, |id, table| {
-        tables.insert(id.to_string(), table);
-    });
-    tables
+    let recent = RecentTables::prepare(histories, rows);
+    histories
+        .iter()
+        .map(|(id, history)| (id.clone(), recent.table(history)))
+        .collect()
 }
 
-/// Builds the tables of [`build_recent_tables`] one coin at a time, in id
-/// order, and passes each to `use_table`. A caller that drops each table
-/// keeps only one coin's rows in memory at a time.
-pub fn for_each_recent_table(
-    histories: &BTreeMap<String, History>,
+/// The inputs from all coins that one coin's recent rows need: bitcoin's
+/// series and every coin's market cap on the days the kept rows rank. With
+/// them, each coin's rows can be built on their own, in any order or thread,
+/// so a caller that drops each table keeps one coin's rows at a time.
+pub struct RecentTables {
     rows: usize,
-    mut use_table: impl FnMut(&str, FeatureTable),
-) {
-    let btc = histories.get(BTC_ID).map(Series::from_history);
+    btc: Option<Series>,
+    caps: cross::CapsOnDays,
+}
 
-    // The kept rows read the ranks of their own days and of the days the
-    // rank change looks back to; only those days are ranked.
-    let mut days = HashSet::new();
-    for history in histories.values() {
-        let coin = Series::from_history(history);
-        for date in &coin.dates[coin.len().saturating_sub(rows)..] {
-            let day = series::day_number(*date);
-            days.insert(day);
-            days.insert(day - cross::RANK_CHANGE_DAYS);
+impl RecentTables {
+    /// Gathers the inputs for tables of the last `rows` rows of each coin in
+    /// `histories`.
+    pub fn prepare(histories: &BTreeMap<String, History>, rows: usize) -> Self {
+        let btc = histories.get(BTC_ID).map(Series::from_history);
+
+        // The kept rows read the ranks of their own days and of the days the
+        // rank change looks back to; only those days are ranked.
+        let mut days = HashSet::new();
+        for history in histories.values() {
+            let coin = Series::from_history(history);
+            for date in &coin.dates[coin.len().saturating_sub(rows)..] {
+                let day = series::day_number(*date);
+                days.insert(day);
+                days.insert(day - cross::RANK_CHANGE_DAYS);
+            }
         }
+        let mut caps = cross::CapsOnDays::for_days(days);
+        for history in histories.values() {
+            caps.add(&Series::from_history(history));
+        }
+        caps.finish();
+        Self { rows, btc, caps }
     }
-    let mut caps = cross::CapsOnDays::for_days(days);
-    for history in histories.values() {
-        caps.add(&Series::from_history(history));
-    }
-    caps.finish();
 
-    for (id, history) in histories {
+    /// Builds the recent rows of one coin of the histories given to
+    /// [`RecentTables::prepare`].
+    pub fn table(&self, history: &History) -> FeatureTable {
         let coin = Series::from_history(history);
-        let mut table = single_coin_table(&coin, btc.as_ref());
-        cross::write_rank_columns(&coin, &caps.ranks(&coin), &mut table);
-        table.keep_last(rows);
-        use_table(id, table);
+        let mut table = single_coin_table(&coin, self.btc.as_ref());
+        cross::write_rank_columns(&coin, &self.caps.ranks(&coin), &mut table);
+        table.keep_last(self.rows);
+        table
     }
 }
 

@@ -14,6 +14,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// Features listed per coin as the drivers of its price prediction.
 const DRIVERS_SHOWN: usize = 6;
 
+/// A coin's prediction, or why it has none.
+type CoinOutcome = Result<CoinPrediction, String>;
+
 /// Rows at the end of each coin's feature table that
 /// [`ModelSet::predict_latest`] reads: the latest row and the days of the
 /// trading signal. Tables cut to these rows give the same predictions.
@@ -45,7 +48,8 @@ impl ModelSet {
 
     /// Predicts as [`ModelSet::predict_latest`] does on the full tables, but
     /// builds each coin's last [`SCORING_ROWS`] feature rows in turn and drops
-    /// them after use, so the rows of all coins are never held at once.
+    /// them after use, so the rows of all coins are never held at once. The
+    /// coins are shared out over the available cores.
     pub fn predict_latest_from_histories(
         &self,
         histories: &BTreeMap<String, History>,
@@ -57,24 +61,48 @@ impl ModelSet {
             .filter_map(|history| history.iter().map(|candle| candle.date).max())
             .collect();
         let ranks = market_cap_ranks(histories, |date| latest_days.contains(&date));
+        let recent = features::RecentTables::prepare(histories, SCORING_ROWS);
+        let coins: Vec<(&String, &History)> = histories.iter().collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |count| count.get())
+            .min(coins.len())
+            .max(1);
+
+        // Each thread builds and predicts one contiguous share of the coins.
+        let shares: Vec<Result<Vec<(String, CoinOutcome)>, ForestError>> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = coins
+                    .chunks(coins.len().div_ceil(threads).max(1))
+                    .map(|share| {
+                        let (recent, ranks) = (&recent, &ranks);
+                        scope.spawn(move || {
+                            let mut out = Vec::with_capacity(share.len());
+                            for (id, history) in share {
+                                let table = recent.table(history);
+                                if let Some(outcome) =
+                                    self.predict_coin(id, &table, histories, ranks, gem_rule)?
+                                {
+                                    out.push(((*id).clone(), outcome));
+                                }
+                            }
+                            Ok(out)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|handle| {
+                        handle
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    })
+                    .collect()
+            });
         let mut out = BTreeMap::new();
-        let mut failure = None;
-        features::for_each_recent_table(histories, SCORING_ROWS, |id, table| {
-            if failure.is_some() {
-                return;
-            }
-            match self.predict_coin(id, &table, histories, &ranks, gem_rule) {
-                Ok(Some(prediction)) => {
-                    out.insert(id.to_string(), prediction);
-                }
-                Ok(None) => {}
-                Err(error) => failure = Some(error),
-            }
-        });
-        match failure {
-            Some(error) => Err(error),
-            None => Ok(out),
+        for share in shares {
+            out.extend(share?);
         }
+        Ok(out)
     }
 
     /// Predicts one coin from the last row of its table; `None` for an
