@@ -664,7 +664,35 @@ fn help_lists_every_key() {
             screen.contains(action.description()),
             "help is missing the description of {action:?}\n{screen}"
         );
+        // The config name is the last cell before the popup's right border.
+        let row = screen
+            .lines()
+            .find(|line| line.contains(action.description()))
+            .unwrap_or_default();
+        let after_description = row
+            .split_once(action.description())
+            .map_or("", |(_, rest)| rest);
+        let name_cell = after_description.split('│').next().unwrap_or_default();
+        assert_eq!(
+            name_cell.trim(),
+            action.name(),
+            "help row of {action:?}\n{screen}"
+        );
     }
+}
+
+#[test]
+fn narrow_help_keeps_descriptions() {
+    let mut app = loaded_app();
+    press(&mut app, KeyCode::Char('?'));
+    let screen = render_at(&app, 80, 30);
+    for action in Action::all() {
+        assert!(
+            screen.contains(action.description()),
+            "narrow help cut the description of {action:?}\n{screen}"
+        );
+    }
+    assert!(!screen.contains("toggle_favorite"), "{screen}");
 }
 
 #[test]

@@ -21,7 +21,7 @@ pub use dataset::GemRule;
 pub use drivers::Driver;
 pub use forest::{Forest, ForestParams};
 pub use model_store::{ModelStore, ModelStoreError};
-pub use predict::SCORING_ROWS;
+pub use predict::{CoinOutcome, SCORING_ROWS};
 pub use scaler::Scaler;
 pub use train::{
     sample_fit_rows, train, CoinPrediction, ModelSet, TrainError, TrainSettings,

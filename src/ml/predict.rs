@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// Features listed per coin as the drivers of its price prediction.
 const DRIVERS_SHOWN: usize = 6;
 
-/// A coin's prediction, or why it has none.
-type CoinOutcome = Result<CoinPrediction, String>;
+/// A coin's prediction, or the reason it has none.
+pub type CoinOutcome = Result<CoinPrediction, String>;
 
 /// Rows at the end of each coin's feature table that
 /// [`ModelSet::predict_latest`] reads: the latest row and the days of the
@@ -30,7 +30,7 @@ impl ModelSet {
         histories: &BTreeMap<String, History>,
         tables: &BTreeMap<String, FeatureTable>,
         gem_rule: &GemRule,
-    ) -> Result<BTreeMap<String, Result<CoinPrediction, String>>, ForestError> {
+    ) -> Result<BTreeMap<String, CoinOutcome>, ForestError> {
         let latest_days: HashSet<NaiveDate> = tables
             .values()
             .filter_map(|table| table.dates.last())
@@ -54,7 +54,7 @@ impl ModelSet {
         &self,
         histories: &BTreeMap<String, History>,
         gem_rule: &GemRule,
-    ) -> Result<BTreeMap<String, Result<CoinPrediction, String>>, ForestError> {
+    ) -> Result<BTreeMap<String, CoinOutcome>, ForestError> {
         // A table's last row is its history's latest date.
         let latest_days: HashSet<NaiveDate> = histories
             .values()
@@ -114,7 +114,7 @@ impl ModelSet {
         histories: &BTreeMap<String, History>,
         ranks: &HashMap<(NaiveDate, String), usize>,
         gem_rule: &GemRule,
-    ) -> Result<Option<Result<CoinPrediction, String>>, ForestError> {
+    ) -> Result<Option<CoinOutcome>, ForestError> {
         let names = features::feature_names();
         let Some(last) = table.len().checked_sub(1) else {
             return Ok(None);
