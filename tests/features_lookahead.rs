@@ -14,14 +14,47 @@ const COINS: &[&str] = &[
     "bitcoin", "ethereum", "cardano", "dogecoin", "monero", "tether", "solana",
 ];
 
-fn full() -> &'static (BTreeMap<String, History>, BTreeMap<String, FeatureTable>) {
-    static FULL: OnceLock<(BTreeMap<String, History>, BTreeMap<String, FeatureTable>)> =
-        OnceLock::new();
-    FULL.get_or_init(|| {
-        let histories = common::load_histories(common::CMC_2021, COINS);
-        let tables = build_tables(&histories);
-        (histories, tables)
-    })
+/// Coins of the 2023–25 snapshot: OHLCV without market caps, with coins that
+/// start later than bitcoin.
+const COINS_2025: &[&str] = &["bitcoin", "ethereum", "solana", "avalanche-2", "tether"];
+
+type Loaded = (BTreeMap<String, History>, BTreeMap<String, FeatureTable>);
+
+fn load(snapshot: &str, coins: &[&str]) -> Loaded {
+    let histories = common::load_histories(snapshot, coins);
+    let tables = build_tables(&histories);
+    (histories, tables)
+}
+
+fn full() -> &'static Loaded {
+    static FULL: OnceLock<Loaded> = OnceLock::new();
+    FULL.get_or_init(|| load(common::CMC_2021, COINS))
+}
+
+fn full_2025() -> &'static Loaded {
+    static FULL: OnceLock<Loaded> = OnceLock::new();
+    FULL.get_or_init(|| load(common::YAHOO_2025, COINS_2025))
+}
+
+/// Cuts every history after bitcoin's row at `cut_fraction` of its length
+/// and checks that each remaining feature row equals the full table's.
+fn check_cut(loaded: &Loaded, cut_fraction: f64) {
+    let (histories, tables) = loaded;
+    let btc = &histories["bitcoin"];
+    let cut_index = ((btc.len() as f64) * cut_fraction) as usize;
+    let cut_date = btc[cut_index.min(btc.len() - 1)].date;
+
+    let cut_histories: BTreeMap<String, History> = histories
+        .iter()
+        .map(|(id, history)| {
+            let kept = history.iter().filter(|c| c.date <= cut_date).copied();
+            (id.clone(), kept.collect())
+        })
+        .collect();
+    let cut_tables = build_tables(&cut_histories);
+    for (id, cut) in &cut_tables {
+        assert_prefix_identical(&tables[id], cut, id);
+    }
 }
 
 fn assert_prefix_identical(full: &FeatureTable, cut: &FeatureTable, id: &str) {
@@ -44,19 +77,12 @@ proptest! {
 
     #[test]
     fn features_ignore_later_rows(cut_fraction in 0.0f64..1.0) {
-        let (histories, tables) = full();
-        let btc = &histories["bitcoin"];
-        let cut_index = ((btc.len() as f64) * cut_fraction) as usize;
-        let cut_date = btc[cut_index.min(btc.len() - 1)].date;
+        check_cut(full(), cut_fraction);
+    }
 
-        let cut_histories: BTreeMap<String, History> = histories
-            .iter()
-            .map(|(id, history)| (id.clone(), history.iter().filter(|c| c.date <= cut_date).copied().collect()))
-            .collect();
-        let cut_tables = build_tables(&cut_histories);
-        for (id, cut) in &cut_tables {
-            assert_prefix_identical(&tables[id], cut, id);
-        }
+    #[test]
+    fn features_ignore_later_rows_2025(cut_fraction in 0.0f64..1.0) {
+        check_cut(full_2025(), cut_fraction);
     }
 }
 
