@@ -92,7 +92,10 @@ fn models_for(
         }
         LoadOutcome::Stale(_) => "saved models are older than the retrain age".to_string(),
         LoadOutcome::Missing => "no saved models".to_string(),
-        LoadOutcome::Unusable(reason) => format!("saved models unusable: {reason}"),
+        // A one-shot command trains rather than scoring with an older set.
+        LoadOutcome::Unusable(reason) | LoadOutcome::UnusableWithPrevious(_, reason) => {
+            format!("saved models unusable: {reason}")
+        }
     };
     eprintln!("{reason}: training now");
     train_with_progress(prepared, store, config)

@@ -322,6 +322,58 @@ async fn damaged_model_file_means_retrain() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_set_shows_previous_while_retraining() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ModelStore::new(dir.path().join("models"));
+    let mut first = engine::spawn(FakeMarket::new(), settings(&store));
+    collect_until(&mut first.events, is_scored_with_predictions).await;
+    // A second training run moves the first set to previous/.
+    first.commands.send(Command::Retrain).await.unwrap();
+    collect_until(&mut first.events, |event| {
+        matches!(event, EngineEvent::Finished(Job::Train))
+    })
+    .await;
+    first.commands.send(Command::Quit).await.unwrap();
+    first.task.await.unwrap();
+    let price_file = store.dir().join("price_model.bin");
+    let bytes = std::fs::read(&price_file).unwrap();
+    std::fs::write(&price_file, &bytes[..bytes.len() / 2]).unwrap();
+
+    let mut handle = engine::spawn(FakeMarket::new(), settings(&store));
+    let events = collect_until(&mut handle.events, |event| {
+        matches!(
+            event,
+            EngineEvent::ModelsReady {
+                loaded_from_disk: false,
+                ..
+            }
+        )
+    })
+    .await;
+    let ready: Vec<bool> = events
+        .iter()
+        .filter_map(|event| match event {
+            EngineEvent::ModelsReady {
+                loaded_from_disk, ..
+            } => Some(*loaded_from_disk),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ready,
+        vec![true, false],
+        "previous set first, then new models"
+    );
+    assert!(
+        events.iter().any(
+            |event| matches!(event, EngineEvent::Notice(text) if text.contains("showing the previous set"))
+        ),
+        "{events:?}"
+    );
+    handle.commands.send(Command::Quit).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_start_shows_cached_data_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let store = ModelStore::new(dir.path().join("models"));

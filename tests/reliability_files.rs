@@ -156,6 +156,34 @@ fn damaged_model_file_means_retrain() {
     assert_eq!(cases, 20);
 }
 
+#[test]
+fn damaged_set_falls_back_to_previous() {
+    let root = tempfile::tempdir().unwrap();
+    let histories = histories();
+    let tables = features::build_tables(&histories);
+    let mut models = ml::train(&histories, &tables, &train_settings(), &mut |_, _, _| {}).unwrap();
+    let store = ModelStore::new(root.path().join("models"));
+    let first_trained_at = models.report.trained_at;
+    store.save(&models).unwrap();
+    models.report.trained_at = first_trained_at + TimeDelta::hours(1);
+    store.save(&models).unwrap();
+    damage(&store.dir().join("price_model.bin"), DAMAGES[0]);
+
+    match load_models(&store, TimeDelta::days(7), Utc::now()) {
+        LoadOutcome::UnusableWithPrevious(previous, reason) => {
+            assert_eq!(previous.report.trained_at, first_trained_at);
+            assert!(reason.contains("price_model.bin"), "{reason}");
+        }
+        _ => panic!("a damaged set with a good previous/ set must offer it"),
+    }
+
+    std::fs::remove_dir_all(store.dir().join("previous")).unwrap();
+    assert!(matches!(
+        load_models(&store, TimeDelta::days(7), Utc::now()),
+        LoadOutcome::Unusable(_)
+    ));
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap().flatten() {

@@ -214,6 +214,17 @@ impl<M: MarketData> Engine<M> {
                     .await;
                 true
             }
+            LoadOutcome::UnusableWithPrevious(previous, reason) => {
+                let trained_at = previous.report.trained_at;
+                tracing::warn!(%reason, %trained_at, "saved models cannot be used, showing the previous set while retraining");
+                self.notice(format!(
+                    "saved models unusable ({reason}): showing the previous set, trained {}, while retraining",
+                    trained_at.format("%Y-%m-%d")
+                ))
+                .await;
+                self.install_models(previous, true).await;
+                true
+            }
         }
     }
 

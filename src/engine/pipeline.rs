@@ -14,8 +14,11 @@ pub enum LoadOutcome {
     /// The saved set is usable but older than the retrain age.
     Stale(ModelSet),
     Missing,
-    /// The saved set exists but cannot be used; the message says why.
+    /// The saved set exists but cannot be used; the message gives the reason.
     Unusable(String),
+    /// The saved set cannot be used (the message gives the reason), but the
+    /// set kept in `previous/` can, until new models are trained.
+    UnusableWithPrevious(ModelSet, String),
 }
 
 /// Loads the saved models and decides whether they need retraining.
@@ -28,7 +31,10 @@ pub fn load_models(
         Ok(models) if now - models.report.trained_at > retrain_after => LoadOutcome::Stale(models),
         Ok(models) => LoadOutcome::Loaded(models),
         Err(ModelStoreError::NotFound { .. }) => LoadOutcome::Missing,
-        Err(error) => LoadOutcome::Unusable(error.to_string()),
+        Err(error) => match store.previous().load(features::schema_hash()) {
+            Ok(previous) => LoadOutcome::UnusableWithPrevious(previous, error.to_string()),
+            Err(_) => LoadOutcome::Unusable(error.to_string()),
+        },
     }
 }
 

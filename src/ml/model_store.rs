@@ -137,6 +137,13 @@ impl ModelStore {
         Ok((report, crc32fast::hash(&bytes)))
     }
 
+    /// Returns a store on the `previous/` folder: the set that was current
+    /// before the last save. Only for loading; saving there would nest a
+    /// second `previous/` inside it.
+    pub fn previous(&self) -> ModelStore {
+        ModelStore::new(self.dir.join(PREVIOUS))
+    }
+
     /// Loads the saved set, checking the schema and that all files belong together.
     pub fn load(&self, expected_schema: u64) -> Result<ModelSet, ModelStoreError> {
         let (report, metadata_crc) = self.read_metadata()?;
