@@ -28,7 +28,7 @@ async fn prepare<M: MarketData>(market: &M) -> anyhow::Result<Prepared> {
         Err(error) => error,
     };
     let Some((loaded, histories)) = market.load_cached().await else {
-        return Err(error);
+        return Err(error.context("no cached data of an earlier live refresh to fall back on"));
     };
     tracing::warn!(error = %format!("{error:#}"), as_of = %loaded.as_of, "fetch failed, using cached market data");
     eprintln!(

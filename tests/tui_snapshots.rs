@@ -727,3 +727,19 @@ fn narrow_terminals_drop_whole_columns() {
         insta::assert_snapshot!(format!("coins_at_{width}_columns"), screen);
     }
 }
+
+#[test]
+fn finished_training_ends_training_notices() {
+    let mut app = loaded_app();
+    app.apply(EngineEvent::Notice(
+        "no saved models yet: training after the data loads".to_string(),
+    ));
+    assert!(app.notice().is_some());
+    app.apply(EngineEvent::Finished(Job::Train));
+    assert_eq!(app.notice(), None);
+
+    app.apply(EngineEvent::Notice(
+        "models trained but not saved".to_string(),
+    ));
+    assert_eq!(app.notice(), Some("models trained but not saved"));
+}

@@ -130,6 +130,7 @@ pub struct TrainingConfig {
     pub min_samples_leaf: usize,
     pub test_fraction: f64,
     pub max_fit_rows: usize,
+    pub tune: bool,
 }
 
 impl Default for TrainingConfig {
@@ -141,6 +142,7 @@ impl Default for TrainingConfig {
             min_samples_leaf: forest.min_samples_leaf,
             test_fraction: 0.2,
             max_fit_rows: crate::ml::DEFAULT_MAX_FIT_ROWS,
+            tune: true,
         }
     }
 }
@@ -156,6 +158,7 @@ impl Config {
         }
         settings.test_fraction = self.training.test_fraction;
         settings.max_fit_rows = self.training.max_fit_rows;
+        settings.tune = self.training.tune;
         settings.gem_rule = self.gem.rule();
         settings
     }

@@ -322,11 +322,12 @@ impl<M: MarketData> Engine<M> {
                     test_rows = models.report.test_rows,
                     "training finished"
                 );
+                self.install_models(models, false).await;
+                self.send(EngineEvent::Finished(Job::Train)).await;
+                // After Finished, which ends the notices about the run itself.
                 if let Some(message) = save_error {
                     self.notice(message).await;
                 }
-                self.install_models(models, false).await;
-                self.send(EngineEvent::Finished(Job::Train)).await;
                 self.rescore().await;
             }
             Err(message) => {

@@ -314,6 +314,8 @@ impl ModelStore {
     fn keep_previous(&self) -> Result<(), ModelStoreError> {
         let complete = match self.read_metadata() {
             Ok((report, _)) => self.load(report.schema_hash).is_ok(),
+            // A first save has no current set to keep.
+            Err(ModelStoreError::NotFound { .. }) => return Ok(()),
             Err(_) => false,
         };
         if !complete {

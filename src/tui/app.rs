@@ -223,6 +223,11 @@ impl App {
             }
             EngineEvent::Finished(job) => {
                 self.jobs.retain(|p| p.job != job);
+                // Notices about a coming or queued training run are out of
+                // date once a run has ended.
+                if job == Job::Train {
+                    self.expire_notice();
+                }
                 if self.last_error.as_ref().is_some_and(|e| e.job == job) {
                     self.last_error = None;
                 }
@@ -432,6 +437,11 @@ impl App {
             self.coins.iter().collect()
         };
         !coins.is_empty() && coins.iter().all(|c| c.market_cap.is_none())
+    }
+
+    /// Hides the current notice; it stays in the list of recent notices.
+    fn expire_notice(&mut self) {
+        self.notice_tick = self.tick.wrapping_sub(NOTICE_TICKS + 1);
     }
 
     pub(super) fn push_notice(&mut self, text: String) {
