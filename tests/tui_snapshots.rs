@@ -743,3 +743,42 @@ fn finished_training_ends_training_notices() {
     ));
     assert_eq!(app.notice(), Some("models trained but not saved"));
 }
+
+#[test]
+fn overlays_scroll_on_a_small_terminal() {
+    let mut app = loaded_app();
+    press(&mut app, KeyCode::Char('?'));
+    let top = render_at(&app, 60, 15);
+    let last = Action::Help.description();
+    assert!(
+        !top.contains(last),
+        "the last key fits without scrolling?\n{top}"
+    );
+    assert!(top.contains("scroll"), "{top}");
+    press(&mut app, KeyCode::End);
+    let bottom = render_at(&app, 60, 15);
+    assert!(bottom.contains(last), "{bottom}");
+    assert!(!bottom.contains(Action::Quit.description()), "{bottom}");
+    press(&mut app, KeyCode::Home);
+    assert!(render_at(&app, 60, 15).contains(Action::Quit.description()));
+
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('m'));
+    let first = render_at(&app, 60, 15);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    let scrolled = render_at(&app, 60, 15);
+    assert_ne!(first, scrolled, "j must scroll the models panel");
+    assert!(first.contains("Trained"), "{first}");
+    assert!(!scrolled.contains("Trained"), "{scrolled}");
+}
+
+#[test]
+fn narrow_footer_keeps_the_help_hint() {
+    let app = loaded_app();
+    let screen = render_at(&app, 60, 15);
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(footer.contains("? help"), "{footer}");
+    assert!(footer.contains("q/Ctrl-c quit"), "{footer}");
+}

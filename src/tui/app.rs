@@ -129,6 +129,11 @@ pub struct App {
     pub(super) chart_range: usize,
     pub(super) view: View,
     pub(super) mode: Mode,
+    /// First line shown of the help or models overlay.
+    pub(super) overlay_scroll: u16,
+    /// Largest useful [`App::overlay_scroll`]. The overlay's drawing sets it,
+    /// because only the drawing computes how many lines fit.
+    pub(super) overlay_scroll_max: std::cell::Cell<u16>,
     pub(super) selected: usize,
     pub(super) sorts: [Sort; 4],
     pub(super) filter: String,
@@ -169,6 +174,8 @@ impl App {
             chart_range: 0,
             view: View::Coins,
             mode: Mode::Normal,
+            overlay_scroll: 0,
+            overlay_scroll_max: std::cell::Cell::new(0),
             selected: 0,
             sorts: View::ALL.map(View::default_sort),
             filter: String::new(),
@@ -395,6 +402,13 @@ impl App {
             .collect();
         sort_rows(&mut rows, self.sorts[view.index()]);
         rows
+    }
+
+    /// Returns the first line to show of the help or models overlay, within
+    /// `max` (the lines that do not fit), and records `max` for scrolling.
+    pub fn overlay_scroll(&self, max: u16) -> u16 {
+        self.overlay_scroll_max.set(max);
+        self.overlay_scroll.min(max)
     }
 
     /// Index of the selected row in [`App::visible_rows`].

@@ -23,6 +23,16 @@ impl App {
                 Some(Command::Quit)
             }
             (Mode::Help, Action::Help | Action::Back) => self.set_mode(Mode::Normal),
+            (Mode::Help | Mode::Models, Action::Up) => self.scroll_overlay(-1),
+            (Mode::Help | Mode::Models, Action::Down) => self.scroll_overlay(1),
+            (Mode::Help | Mode::Models, Action::PageUp) => {
+                self.scroll_overlay(-(self.page_size as isize))
+            }
+            (Mode::Help | Mode::Models, Action::PageDown) => {
+                self.scroll_overlay(self.page_size as isize)
+            }
+            (Mode::Help | Mode::Models, Action::Top) => self.scroll_overlay(isize::MIN),
+            (Mode::Help | Mode::Models, Action::Bottom) => self.scroll_overlay(isize::MAX),
             (Mode::Help, _) => None,
             (Mode::Models, Action::Models | Action::Back) => self.set_mode(Mode::Normal),
             (Mode::Detail, Action::Back | Action::Details) => self.set_mode(Mode::Normal),
@@ -51,7 +61,9 @@ impl App {
                 None
             }
             (_, Action::Back) => {
+                let selected = self.selected_id();
                 self.filter.clear();
+                self.select_id_or_first(selected);
                 self.set_mode(Mode::Normal)
             }
             (_, Action::NextView) => self.switch_view(self.view.next()),
@@ -93,6 +105,7 @@ impl App {
         let plain = !key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let selected = self.selected_id();
         match key.code {
             KeyCode::Char(c) if plain => self.filter.push(c),
             KeyCode::Backspace => {
@@ -105,14 +118,39 @@ impl App {
             }
             _ => return false,
         }
-        self.selected = 0;
-        self.clamp_selection();
+        self.select_id_or_first(selected);
         true
+    }
+
+    /// Returns the id of the selected coin, if any.
+    fn selected_id(&self) -> Option<String> {
+        self.selected_row().map(|row| row.coin.id.clone())
+    }
+
+    /// Selects the coin `id` when the current rows show it, and the first
+    /// row otherwise, so that changing the filter keeps the coin in hand.
+    fn select_id_or_first(&mut self, id: Option<String>) {
+        let position =
+            id.and_then(|id| self.visible_rows().iter().position(|row| row.coin.id == id));
+        self.selected = position.unwrap_or(0);
+        self.clamp_selection();
     }
 
     fn set_mode(&mut self, mode: Mode) -> Option<Command> {
         self.mode = mode;
+        self.overlay_scroll = 0;
         self.clamp_selection();
+        None
+    }
+
+    /// Scrolls the help or models overlay by `lines`, within what the last
+    /// drawing left out.
+    fn scroll_overlay(&mut self, lines: isize) -> Option<Command> {
+        let max = i64::from(self.overlay_scroll_max.get());
+        let current = i64::from(self.overlay_scroll.min(self.overlay_scroll_max.get()));
+        let step = i64::try_from(lines).unwrap_or(if lines < 0 { i64::MIN } else { i64::MAX });
+        let next = current.saturating_add(step).clamp(0, max);
+        self.overlay_scroll = u16::try_from(next).unwrap_or(0);
         None
     }
 
@@ -244,6 +282,25 @@ mod tests {
         press(&mut app, KeyCode::Esc);
         assert_eq!(app.filter(), "");
         assert_eq!(visible_ids(&app).len(), 3);
+    }
+
+    #[test]
+    fn clearing_the_filter_keeps_the_coin_selected() {
+        let mut app = loaded_app();
+        press(&mut app, KeyCode::Char('/'));
+        type_text(&mut app, "ETH");
+        press(&mut app, KeyCode::Enter);
+        assert_eq!(
+            app.selected_row().map(|row| row.coin.id.as_str()),
+            Some("ethereum")
+        );
+        press(&mut app, KeyCode::Esc);
+        assert_eq!(app.filter(), "");
+        assert_eq!(
+            app.selected_row().map(|row| row.coin.id.as_str()),
+            Some("ethereum")
+        );
+        assert_ne!(app.selected_index(), 0, "ethereum is not the first row");
     }
 
     #[test]

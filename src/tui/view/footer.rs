@@ -22,12 +22,31 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             push_hint(&mut spans, key.to_string(), hint, app);
         }
     } else {
-        for action in footer_actions(app.mode()) {
+        let mut actions = footer_actions(app.mode());
+        // On a narrow terminal, drop hints from the end but keep the one
+        // for help, which lists them all.
+        while actions.len() > 1 && hints_width(&actions, app) > usize::from(area.width) {
+            let Some(last_other) = actions.iter().rposition(|a| *a != Action::Help) else {
+                break;
+            };
+            actions.remove(last_other);
+        }
+        for action in actions {
             let hint = action.hint().unwrap_or_else(|| action.name());
             push_hint(&mut spans, app.keys().label(action), hint, app);
         }
     }
     frame.render_widget(Line::from(spans).style(theme.muted()), area);
+}
+
+/// Returns the width of the footer line for `actions`.
+fn hints_width(actions: &[Action], app: &App) -> usize {
+    let mut spans = Vec::new();
+    for action in actions {
+        let hint = action.hint().unwrap_or_else(|| action.name());
+        push_hint(&mut spans, app.keys().label(*action), hint, app);
+    }
+    Line::from(spans).width()
 }
 
 /// Lists the actions that get a footer hint in each mode.

@@ -4,6 +4,7 @@
 
 use super::centered;
 use crate::tui::app::App;
+use crate::tui::keymap::Action;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
@@ -51,6 +52,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     let height = rows.len() as u16 + 2;
     let popup = centered(area, popup_width, height);
+    let hidden = height.saturating_sub(popup.height);
+    let scroll = app.overlay_scroll(hidden);
+    if hidden > 0 {
+        title = format!(
+            " Keys · {} {} to scroll ",
+            keys.label(Action::Up),
+            keys.label(Action::Down)
+        );
+    }
+    let rows: Vec<Row> = rows.into_iter().skip(usize::from(scroll)).collect();
     let table = Table::new(rows, widths)
         .block(
             Block::bordered()

@@ -36,19 +36,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>) {
 
     // Count the rows each line takes once wrapped inside the borders.
     const WIDTH: u16 = 96;
-    let inner_width = usize::from(WIDTH - 2).max(1);
+    let width = WIDTH.min(area.width);
+    let inner_width = usize::from(width.saturating_sub(2)).max(1);
     let rows: usize = lines
         .iter()
         .map(|line| line.width().max(1).div_ceil(inner_width))
         .sum();
     let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
-    let popup = centered(area, WIDTH, height);
-    let panel = Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-        Block::bordered()
-            .title(" Models ")
-            .title_style(theme.title())
-            .border_style(Style::new().fg(theme.accent)),
-    );
+    let popup = centered(area, width, height);
+    // Rows that do not fit can be scrolled to.
+    let hidden = height.saturating_sub(popup.height);
+    let scroll = app.overlay_scroll(hidden);
+    let title = if hidden > 0 {
+        format!(
+            " Models · {} {} to scroll ",
+            app.keys().label(Action::Up),
+            app.keys().label(Action::Down)
+        )
+    } else {
+        " Models ".to_string()
+    };
+    let panel = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .block(
+            Block::bordered()
+                .title(title)
+                .title_style(theme.title())
+                .border_style(Style::new().fg(theme.accent)),
+        );
     frame.render_widget(Clear, popup);
     frame.render_widget(panel, popup);
 }
