@@ -10,11 +10,10 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
-use support::Stats;
+use support::{Stats, TIME};
 
 const RUNS: usize = 3;
 const BINARY: &str = env!("CARGO_BIN_EXE_coinlens");
-const TIME: &str = "/usr/bin/time";
 const FULL_ENV: &str = "COINLENS_BENCH_FULL";
 
 /// Runs `coinlens --snapshot DIR train` once; returns seconds and peak RSS in MiB.
@@ -50,11 +49,7 @@ fn train_once(snapshot: &Path, data_dir: &Path) -> Result<(f64, Option<f64>), St
     if !status.success() {
         return Err(format!("`coinlens train` exited with {status}"));
     }
-    let peak = std::fs::read_to_string(&rss_file)
-        .ok()
-        .and_then(|text| text.lines().last()?.trim().parse::<f64>().ok())
-        .map(|kib| kib / 1024.0);
-    Ok((seconds, peak))
+    Ok((seconds, support::time_peak_rss_mib(&rss_file)))
 }
 
 fn bench_set(label: &str, snapshot: &Path, runs: usize) {
@@ -73,18 +68,10 @@ fn bench_set(label: &str, snapshot: &Path, runs: usize) {
             }
         }
     }
-    let peak = if peaks.is_empty() {
-        format!("not measured: no {TIME}")
-    } else {
-        let stats = Stats::from_samples(&peaks);
-        format!(
-            "{:.0} MiB ({:.0}–{:.0}, n={})",
-            stats.median, stats.min, stats.max, stats.runs
-        )
-    };
     println!(
-        "| {label} | {} | {peak} |",
-        Stats::from_samples(&seconds).s()
+        "| {label} | {} | {} |",
+        Stats::from_samples(&seconds).s(),
+        support::peak_rss_text(&peaks, 0)
     );
 }
 

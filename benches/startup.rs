@@ -17,13 +17,12 @@ use coinlens::store::HistoryStore;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{BenchModels, Stats};
+use support::{BenchModels, Stats, TIME};
 
 const RUNS: usize = 7;
 const LOAD_RUNS: usize = 10;
 const BINARY: &str = env!("CARGO_BIN_EXE_coinlens");
 const TIMEOUT: Duration = Duration::from_secs(120);
-const TIME: &str = "/usr/bin/time";
 const EXIT_WHEN_READY: &str = "COINLENS_BENCH_EXIT_WHEN_READY";
 /// An address where nothing listens, so live requests fail at once on this machine.
 const CLOSED_PORT: &str = "http://127.0.0.1:9";
@@ -98,9 +97,7 @@ fn app_command(arguments: &str, data_dir: &Path) -> String {
 
 /// Peak RSS of the last run in MiB, when `/usr/bin/time` recorded it.
 fn last_peak_rss_mib() -> Option<f64> {
-    let text = std::fs::read_to_string(rss_file()).ok()?;
-    let kib: f64 = text.lines().last()?.trim().parse().ok()?;
-    Some(kib / 1024.0)
+    support::time_peak_rss_mib(&rss_file())
 }
 
 /// Measures and prints one cold-start row, with the bench models of
@@ -155,15 +152,7 @@ fn measure(
         peaks.extend(last_peak_rss_mib());
     }
     let first_frame = Stats::from_samples(&samples);
-    let peak = if peaks.is_empty() {
-        format!("not measured: no {TIME}")
-    } else {
-        let stats = Stats::from_samples(&peaks);
-        format!(
-            "{:.1} MiB ({:.1}–{:.1}, n={})",
-            stats.median, stats.min, stats.max, stats.runs
-        )
-    };
+    let peak = support::peak_rss_text(&peaks, 1);
 
     let load = support::time_runs(LOAD_RUNS, || store.load(features::schema_hash()));
     println!(

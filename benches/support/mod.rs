@@ -314,6 +314,29 @@ impl BenchModels {
     }
 }
 
+/// GNU time, which records a child's peak resident set size.
+pub const TIME: &str = "/usr/bin/time";
+
+/// Reads the peak RSS in MiB that `TIME -f %M -o path` wrote, if it did.
+pub fn time_peak_rss_mib(path: &Path) -> Option<f64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let kib: f64 = text.lines().last()?.trim().parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Formats peak RSS readings in MiB as "median (min–max, n=…)" with
+/// `decimals` digits, or says why there are none.
+pub fn peak_rss_text(peaks: &[f64], decimals: usize) -> String {
+    if peaks.is_empty() {
+        return format!("not measured: no {TIME}");
+    }
+    let stats = Stats::from_samples(peaks);
+    format!(
+        "{:.decimals$} MiB ({:.decimals$}–{:.decimals$}, n={})",
+        stats.median, stats.min, stats.max, stats.runs
+    )
+}
+
 /// Prints the heading of a results section.
 pub fn heading(title: &str) {
     println!("\n## {title}\n");
