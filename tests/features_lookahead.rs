@@ -47,8 +47,8 @@ fn check_cut(loaded: &Loaded, cut_fraction: f64) {
     let cut_histories: BTreeMap<String, History> = histories
         .iter()
         .map(|(id, history)| {
-            let kept = history.iter().filter(|c| c.date <= cut_date).copied();
-            (id.clone(), kept.collect())
+            let before_cut = history.iter().filter(|c| c.date <= cut_date).copied();
+            (id.clone(), before_cut.collect())
         })
         .collect();
     let cut_tables = build_tables(&cut_histories);

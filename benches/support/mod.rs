@@ -325,7 +325,7 @@ pub fn time_peak_rss_mib(path: &Path) -> Option<f64> {
 }
 
 /// Formats peak RSS readings in MiB as "median (min–max, n=…)" with
-/// `decimals` digits, or says why there are none.
+/// `decimals` digits, or returns the reason there are none.
 pub fn peak_rss_text(peaks: &[f64], decimals: usize) -> String {
     if peaks.is_empty() {
         return format!("not measured: no {TIME}");
