@@ -40,6 +40,14 @@ pub struct ScoredCoin {
     pub drivers: Vec<Driver>,
 }
 
+impl ScoredCoin {
+    /// Returns the score of a coin with a prediction. A coin without one has
+    /// `score` 0 only so that it sorts last; it has no real score.
+    pub fn real_score(&self) -> Option<f64> {
+        self.predicted_return_7d.map(|_| self.score)
+    }
+}
+
 /// Scores and ranks `coins`; a coin without a prediction ranks last with
 /// score 0. A coin is flagged as a gem when its gem probability reaches
 /// `gem_threshold`.
@@ -194,6 +202,8 @@ mod tests {
         assert!(ranked[0].is_gem);
         assert!(!ranked[2].is_gem);
         assert_eq!(ranked[4].score, 0.0);
+        assert_eq!(ranked[4].real_score(), None);
+        assert_eq!(ranked[0].real_score(), Some(ranked[0].score));
         assert!(ranked[4].note.is_some());
     }
 

@@ -136,7 +136,7 @@ impl Row<'_> {
                 SortColumn::Volume => coin.total_volume,
                 SortColumn::Predicted => self.scored.and_then(|s| s.predicted_return_7d),
                 SortColumn::GemProbability => self.scored.and_then(|s| s.gem_probability),
-                SortColumn::Score => self.scored.map(|s| s.score),
+                SortColumn::Score => self.scored.and_then(|s| s.real_score()),
                 SortColumn::Signal => self.scored.and_then(|s| s.signal).map(|signal| match signal
                     .action
                 {

@@ -329,7 +329,13 @@ fn prediction_lines(
         Line::from(gem),
         Line::from(vec![
             label("Score"),
-            Span::raw(format!("{:.2} (rank {})", scored.score, scored.rank)),
+            Span::raw(
+                scored
+                    .real_score()
+                    .map_or(format::MISSING.to_string(), |score| {
+                        format!("{score:.2} (rank {})", scored.rank)
+                    }),
+            ),
         ]),
         Line::from(vec![
             label("Agent signal"),

@@ -258,7 +258,11 @@ fn table_cells(row: &CoinRow<'_>, theme: &Theme) -> Vec<Cell<'static>> {
         right(format::compact(coin.total_volume)),
         Cell::from(prediction(row, theme).right_aligned()),
         Cell::from(gem.right_aligned()),
-        right(scored.map_or(format::MISSING.to_string(), |s| format!("{:.2}", s.score))),
+        right(
+            scored
+                .and_then(|s| s.real_score())
+                .map_or(format::MISSING.to_string(), |score| format!("{score:.2}")),
+        ),
         Cell::from(signal(scored, theme)),
     ]
 }
