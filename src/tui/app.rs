@@ -129,6 +129,8 @@ pub struct App {
     pub(super) chart_range: usize,
     pub(super) view: View,
     pub(super) mode: Mode,
+    /// Mode the help or models overlay returns to when closed.
+    pub(super) overlay_return: Mode,
     /// First line shown of the help or models overlay.
     pub(super) overlay_scroll: u16,
     /// Largest useful [`App::overlay_scroll`]. The overlay's drawing sets it,
@@ -174,6 +176,7 @@ impl App {
             chart_range: 0,
             view: View::Coins,
             mode: Mode::Normal,
+            overlay_return: Mode::Normal,
             overlay_scroll: 0,
             overlay_scroll_max: std::cell::Cell::new(0),
             selected: 0,

@@ -22,7 +22,7 @@ impl App {
                 self.should_quit = true;
                 Some(Command::Quit)
             }
-            (Mode::Help, Action::Help | Action::Back) => self.set_mode(Mode::Normal),
+            (Mode::Help, Action::Help | Action::Back) => self.set_mode(self.overlay_return),
             (Mode::Help | Mode::Models, Action::Up) => self.scroll_overlay(-1),
             (Mode::Help | Mode::Models, Action::Down) => self.scroll_overlay(1),
             (Mode::Help | Mode::Models, Action::PageUp) => {
@@ -34,7 +34,7 @@ impl App {
             (Mode::Help | Mode::Models, Action::Top) => self.scroll_overlay(isize::MIN),
             (Mode::Help | Mode::Models, Action::Bottom) => self.scroll_overlay(isize::MAX),
             (Mode::Help, _) => None,
-            (Mode::Models, Action::Models | Action::Back) => self.set_mode(Mode::Normal),
+            (Mode::Models, Action::Models | Action::Back) => self.set_mode(self.overlay_return),
             (Mode::Detail, Action::Back | Action::Details) => self.set_mode(Mode::Normal),
             (Mode::Detail, Action::ChartRange) => {
                 self.chart_range = (self.chart_range + 1) % super::app::CHART_RANGES.len();
@@ -43,8 +43,8 @@ impl App {
             (_, Action::ChartRange) => None,
             (_, Action::Refresh) => Some(Command::Refresh),
             (_, Action::Retrain) => Some(Command::Retrain),
-            (_, Action::Help) => self.set_mode(Mode::Help),
-            (_, Action::Models) => self.set_mode(Mode::Models),
+            (_, Action::Help) => self.open_overlay(Mode::Help),
+            (_, Action::Models) => self.open_overlay(Mode::Models),
             (Mode::Models, _) => None,
             (_, Action::Up) => self.move_selection(-1),
             (_, Action::Down) => self.move_selection(1),
@@ -141,6 +141,16 @@ impl App {
         self.overlay_scroll = 0;
         self.clamp_selection();
         None
+    }
+
+    /// Opens the help or models overlay over the table or the detail view,
+    /// which it returns to when closed.
+    fn open_overlay(&mut self, overlay: Mode) -> Option<Command> {
+        self.overlay_return = match self.mode {
+            Mode::Detail => Mode::Detail,
+            _ => Mode::Normal,
+        };
+        self.set_mode(overlay)
     }
 
     /// Scrolls the help or models overlay by `lines`, within what the last
@@ -282,6 +292,25 @@ mod tests {
         press(&mut app, KeyCode::Esc);
         assert_eq!(app.filter(), "");
         assert_eq!(visible_ids(&app).len(), 3);
+    }
+
+    #[test]
+    fn overlays_return_to_the_detail_view() {
+        let mut app = loaded_app();
+        press(&mut app, KeyCode::Enter);
+        assert_eq!(app.mode(), Mode::Detail);
+        press(&mut app, KeyCode::Char('?'));
+        assert_eq!(app.mode(), Mode::Help);
+        press(&mut app, KeyCode::Esc);
+        assert_eq!(app.mode(), Mode::Detail);
+        press(&mut app, KeyCode::Char('m'));
+        press(&mut app, KeyCode::Char('m'));
+        assert_eq!(app.mode(), Mode::Detail);
+        press(&mut app, KeyCode::Esc);
+        assert_eq!(app.mode(), Mode::Normal);
+        press(&mut app, KeyCode::Char('?'));
+        press(&mut app, KeyCode::Esc);
+        assert_eq!(app.mode(), Mode::Normal);
     }
 
     #[test]
