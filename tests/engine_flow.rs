@@ -139,6 +139,17 @@ async fn collect_until(
     }
 }
 
+/// Returns true for the models of a training run that just ended.
+fn is_newly_trained(event: &EngineEvent) -> bool {
+    matches!(
+        event,
+        EngineEvent::ModelsReady {
+            loaded_from_disk: false,
+            ..
+        }
+    )
+}
+
 fn is_scored_with_predictions(event: &EngineEvent) -> bool {
     matches!(event, EngineEvent::Scored { coins, .. } if coins.iter().all(|c| c.predicted_return_7d.is_some()))
 }
@@ -291,16 +302,7 @@ async fn damaged_model_file_means_retrain() {
             }
 
             let mut handle = engine::spawn(FakeMarket::new(), settings(&store));
-            let events = collect_until(&mut handle.events, |event| {
-                matches!(
-                    event,
-                    EngineEvent::ModelsReady {
-                        loaded_from_disk: false,
-                        ..
-                    }
-                )
-            })
-            .await;
+            let events = collect_until(&mut handle.events, is_newly_trained).await;
             let noticed = events.iter().any(|event| {
                 matches!(event, EngineEvent::Notice(text) if text.contains("unusable") || text.contains("no saved models"))
             });
@@ -340,16 +342,7 @@ async fn damaged_set_shows_previous_while_retraining() {
     std::fs::write(&price_file, &bytes[..bytes.len() / 2]).unwrap();
 
     let mut handle = engine::spawn(FakeMarket::new(), settings(&store));
-    let events = collect_until(&mut handle.events, |event| {
-        matches!(
-            event,
-            EngineEvent::ModelsReady {
-                loaded_from_disk: false,
-                ..
-            }
-        )
-    })
-    .await;
+    let events = collect_until(&mut handle.events, is_newly_trained).await;
     let ready: Vec<bool> = events
         .iter()
         .filter_map(|event| match event {

@@ -276,16 +276,20 @@ fn recent_tables_equal_the_tail_of_full_tables() {
         );
         for (id, table) in &full {
             let first = table.len().saturating_sub(rows);
-            let kept = &recent[id];
-            assert_eq!(kept.dates, table.dates[first..], "{id}, {rows} rows");
+            let recent_table = &recent[id];
+            assert_eq!(
+                recent_table.dates,
+                table.dates[first..],
+                "{id}, {rows} rows"
+            );
             let width = feature_names().len();
-            let same = kept
+            let same = recent_table
                 .values
                 .iter()
                 .zip(&table.values[first * width..])
                 .all(|(a, b)| a.to_bits() == b.to_bits());
             assert!(same, "{id}, {rows} rows: values differ from the full table");
-            assert_eq!(kept.values.len(), kept.len() * width);
+            assert_eq!(recent_table.values.len(), recent_table.len() * width);
         }
     }
 }
